@@ -1,0 +1,51 @@
+"""ombudsman: annual review letters, statistics and map data from the ombudsman's decisions export.
+
+Use it from Python as well as from the command line::
+
+    from ombudsman_cli import load_register, load_decisions, compute_statistics, parse_business_year
+
+    register = load_register()
+    decisions = load_decisions("examples/decisions-2018-2021.xlsx", register).require_valid()
+    statistics = compute_statistics(decisions.records, register, parse_business_year("2019/20"))
+    statistics.find("E07000171").uphold_rate   # Fraction, or None where nothing was investigated
+
+The heavy parts (pandas, docxtpl) load on first use, so ``ombudsman --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_register": "register",
+    "Register": "register",
+    "Authority": "register",
+    "load_decisions": "validation",
+    "validate": "validation",
+    "Decisions": "validation",
+    "Problem": "validation",
+    "OUTCOMES": "validation",
+    "compute_statistics": "stats",
+    "YearStatistics": "stats",
+    "AuthorityStatistics": "stats",
+    "percent": "stats",
+    "parse_business_year": "years",
+    "BusinessYear": "years",
+    "load_settings": "config",
+    "Settings": "config",
+    "read_table": "reading",
+    "LetterRenderer": "rendering",
+    "write_letters": "letters",
+    "load_contacts": "contacts",
+    "convert_to_pdf": "pdf",
+}
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module 'ombudsman_cli' has no attribute {name!r}")

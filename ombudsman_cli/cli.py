@@ -1,0 +1,302 @@
+"""The ``ombudsman`` command line: wires the library to commands and turns its errors into messages.
+
+Exit codes: 0 done, 1 the data or a file has a problem (the message says which and how to fix it),
+2 a usage error (a bad option or setting).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import click
+
+from . import __version__
+from .config import Settings, load_settings
+from .errors import OmbudsmanError, UsageError
+from .years import BusinessYear, parse_business_year
+
+if TYPE_CHECKING:
+    from .register import Authority, Register
+    from .validation import Decisions
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+GROUP_CHOICES = ("County Council", "District Council", "Metropolitan Borough", "Unitary Council", "London Borough")
+SORT_FIELDS = (
+    "name", "code", "decisions", "investigated", "upheld", "uphold_rate", "compliance_outcomes",
+    "compliance_rate", "satisfactory_remedies", "satisfactory_remedy_rate", "upheld_per_100k",
+)
+
+
+class OmbudsmanGroup(click.Group):
+    """Turns the library's exceptions into click's: usage problems exit 2, everything else 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            raise click.UsageError(str(error)) from None
+        except OmbudsmanError as error:
+            raise click.ClickException(str(error)) from None
+
+
+class BusinessYearType(click.ParamType):
+    name = "YEAR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> BusinessYear:
+        if isinstance(value, BusinessYear):
+            return value
+        try:
+            return parse_business_year(value)
+        except UsageError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _options(*decorators: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Callable[..., Any]:
+    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+export_options = _options(
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                 envvar="OMBUDSMAN_CONFIG", help="Settings file [default: ./ombudsman.toml if present]."),
+    click.option("--decisions", "decisions_path", type=click.Path(path_type=Path),
+                 help="The decisions export (.xlsx, .ods or UTF-8 .csv) [default: from the config file]."),
+    click.option("--sheet", help="Sheet of a workbook to read [default: the first]."),
+    click.option("--authorities", "authorities_path", type=click.Path(path_type=Path),
+                 help="Your own register of authorities instead of the bundled one (see README)."),
+)
+year_option = click.option("--year", type=BusinessYearType(),
+                           help="Business year: 2020, 2019/20 or 2019-20 all mean 1 April 2019 to 31 March 2020.")
+skip_invalid_option = click.option(
+    "--skip-invalid", is_flag=True,
+    help="Leave out rows with problems instead of stopping (says how many and why).",
+)
+average_option = click.option(
+    "--average", type=click.Choice(["pooled", "mean"]),
+    help="Averages of similar authorities: pooled (their cases together) or mean (of their rates) "
+    "[default: pooled, or the config file].",
+)
+
+
+def format_option(*choices: str) -> Callable[..., Any]:
+    return click.option("--format", "output_format", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output: a table for people, json or csv for scripts.")
+
+
+def output_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write json/csv to this file instead of the terminal.")(function)
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class Session:
+    """What every command starts from: settings, the register and the validated export."""
+
+    def __init__(self, config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+                 authorities_path: Path | None) -> None:
+        self.settings: Settings = load_settings(config_path)
+        self.decisions_path = decisions_path or self.settings.decisions
+        if self.decisions_path is None:
+            raise UsageError("no decisions export given: pass --decisions FILE or set [files] decisions "
+                             "in ombudsman.toml")
+        self.sheet = sheet or self.settings.sheet
+        self.authorities_path = authorities_path or self.settings.authorities
+
+    @functools.cached_property
+    def register(self) -> "Register":
+        from .register import load_register
+
+        return load_register(self.authorities_path)
+
+    @functools.cached_property
+    def decisions(self) -> "Decisions":
+        from .validation import load_decisions
+
+        return load_decisions(self.decisions_path, self.register, sheet=self.sheet,
+                              few_cases=self.settings.few_cases)
+
+    def valid_decisions(self, skip_invalid: bool) -> "Decisions":
+        from .validation import describe_skipped
+
+        decisions = self.decisions.require_valid(skip_invalid)
+        if decisions.problems:
+            _stderr(describe_skipped(decisions))
+        return decisions
+
+    def year_or_latest(self, year: BusinessYear | None) -> BusinessYear:
+        if year is not None:
+            return year
+        years = self.decisions.years()
+        if not years:
+            raise UsageError("the export has no usable decisions, so there is no year to report; pass --year")
+        _stderr(f"Year {BusinessYear(years[-1]).label}: the latest in the export (choose another with --year).")
+        return BusinessYear(years[-1])
+
+    def find_authorities(self, names: tuple[str, ...]) -> list["Authority"]:
+        from .register import UnknownAuthority
+
+        found = []
+        for name in names:
+            try:
+                found.append(self.register.find(name))
+            except UnknownAuthority as error:
+                raise click.BadParameter(f"{name!r} {error}", param_hint="'--authority'") from None
+        return found
+
+
+def _emit(text: str, output: Path | None) -> None:
+    from .output import write_text
+
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(output, text)
+        _stderr(f"Wrote {output}")
+
+
+@click.group(cls=OmbudsmanGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", "-V", prog_name="ombudsman")
+def cli() -> None:
+    """Annual review letters from the ombudsman's decisions export.
+
+    \b
+    The yearly job, in the order the performance team runs it:
+      ombudsman check                    is the export sound?
+      ombudsman stats --year 2020        the figures, in the terminal
+      ombudsman letters --year 2020      one Word letter per council (--pdf for PDFs too)
+      ombudsman export --year 2020       the figures for the public map (CSV or JSON)
+
+    \b
+    Files come from ./ombudsman.toml (or --config FILE); options on the command line win.
+    Exit codes: 0 done, 1 a problem with the data or a file, 2 a usage error.
+    """
+
+
+@cli.command()
+@export_options
+@year_option
+@format_option("table", "json")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
+              help="Problems and warnings listed in the table (json lists all).")
+def check(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+          authorities_path: Path | None, year: BusinessYear | None, output_format: str, limit: int) -> None:
+    """Check the decisions export and list every problem by row and column.
+
+    Exits 1 if any row has a problem (an unknown authority, an outcome outside the six, a date that
+    cannot be read or does not exist, a repeated reference, ...); warnings do not change the exit code.
+
+    \b
+    Examples:
+      ombudsman check
+      ombudsman check --decisions export.xlsx --sheet Decisions --year 2019/20
+      ombudsman check --format json | jq '.problems[] | .row'
+    """
+    from .output import to_json
+    from .validation import summarise
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    decisions = session.decisions
+    summary = summarise(decisions, year)
+    if output_format == "json":
+        summary["problems"] = [p.to_dict() for p in decisions.problems]
+        summary["warnings"] = [p.to_dict() for p in decisions.warnings]
+        click.echo(to_json(summary), nl=False)
+    else:
+        from rich.console import Console
+
+        from .preview import print_check
+
+        print_check(Console(), summary, decisions.problems, decisions.warnings, limit)
+    sys.exit(1 if decisions.problems else 0)
+
+
+@cli.command()
+@export_options
+@year_option
+@click.option("--type", "group", type=click.Choice(GROUP_CHOICES, case_sensitive=False),
+              help="Only this comparison group.")
+@click.option("--authority", "authority_names", multiple=True, metavar="NAME",
+              help="Only this authority (official name, other name or GSS code); repeatable.")
+@click.option("--sort", "sort_field", type=click.Choice(SORT_FIELDS), default="name", show_default=True,
+              help="Order of the rows; figures sort highest first, undefined rates last.")
+@average_option
+@format_option("table", "json", "csv")
+@output_option
+@skip_invalid_option
+def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+          authorities_path: Path | None, year: BusinessYear | None, group: str | None,
+          authority_names: tuple[str, ...], sort_field: str, average: str | None, output_format: str,
+          output: Path | None, skip_invalid: bool) -> None:
+    """Show each council's uphold, compliance and satisfactory remedy rates for a business year.
+
+    Each rate is shown with the number it is out of and beside the average of similar authorities
+    (its comparison group); then the group averages and the figures for England.
+
+    \b
+    Examples:
+      ombudsman stats --year 2020
+      ombudsman stats --year 2019/20 --type "District Council" --sort uphold_rate
+      ombudsman stats --year 2020 --authority Bassetlaw --authority E09000013
+      ombudsman stats --year 2020 --format json --output stats-2020.json
+      ombudsman stats --year 2020 --format csv > stats-2020.csv
+    """
+    from .stats import CSV_FIELDS, compute_statistics, flat_record
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    wanted = {a.code for a in session.find_authorities(authority_names)}
+    decisions = session.valid_decisions(skip_invalid)
+    year = session.year_or_latest(year)
+    statistics = compute_statistics(decisions.records, session.register, year,
+                                    average or session.settings.average)
+    entries = [
+        e for e in statistics.authorities
+        if (not wanted or e.authority.code in wanted) and (group is None or (e.authority.group or "").lower() == group.lower())
+    ]
+    entries = _sorted(entries, sort_field)
+    if output_format == "table":
+        from rich.console import Console
+
+        from .preview import print_statistics
+
+        print_statistics(Console(), statistics, entries)
+        return
+    from .output import to_csv, to_json
+
+    if output_format == "json":
+        data = statistics.to_dict()
+        data["authorities"] = [e.to_dict() for e in entries]
+        _emit(to_json(data), output)
+    else:
+        _emit(to_csv([flat_record(e.to_dict()) for e in entries], CSV_FIELDS), output)
+
+
+def _sorted(entries: list[Any], field: str) -> list[Any]:
+    if field == "name":
+        return sorted(entries, key=lambda e: e.authority.name)
+    if field == "code":
+        return sorted(entries, key=lambda e: e.authority.code)
+
+    def key(entry: Any) -> tuple[bool, Any, str]:
+        value = getattr(entry.counts, field, None) if hasattr(entry.counts, field) else getattr(entry, field)
+        return (value is None, -(value or 0), entry.authority.name)
+
+    return sorted(entries, key=key)
+
+
+def main() -> None:  # pragma: no cover - the console script
+    cli(prog_name="ombudsman")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+

@@ -1,0 +1,129 @@
+"""``ombudsman.toml``: where the yearly job finds its files and how it computes and writes.
+
+Command-line options win over the file; the file wins over the built-in defaults. Paths in the file
+are relative to the file itself, so the job runs the same from any folder.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+CONFIG_NAME = "ombudsman.toml"
+
+# Section -> key -> Settings field.
+_KEYS: dict[str, dict[str, str]] = {
+    "files": {
+        "decisions": "decisions",
+        "sheet": "sheet",
+        "authorities": "authorities",
+        "contacts": "contacts",
+        "letters": "letters_dir",
+        "template": "template",
+    },
+    "statistics": {"average": "average", "few_cases": "few_cases"},
+    "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart"},
+}
+_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the file can set, with the built-in defaults."""
+
+    source: Path | None = None
+    decisions: Path | None = None
+    sheet: str | None = None
+    authorities: Path | None = None
+    contacts: Path | None = None
+    #: Where letters go; ``{year}`` becomes the business year's end year.
+    letters_dir: Path = Path("letters/{year}")
+    template: Path | None = None
+    average: str = "pooled"
+    few_cases: int = 10
+    letter_dates: dict[int, date] = field(default_factory=dict)
+    #: Also write letters to bodies outside the comparison groups (combined authorities, the GLA).
+    other_bodies: bool = False
+    jobs: int | None = None
+    chart: bool = True
+
+    def letters_folder(self, year: int) -> Path:
+        return Path(str(self.letters_dir).replace("{year}", str(year)))
+
+
+def find_config(path: str | Path | None) -> Path | None:
+    """``path`` if given (it must exist), else ``ombudsman.toml`` in the current folder if there is one."""
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise UsageError(f"config file {path} does not exist")
+        return path
+    default = Path(CONFIG_NAME)
+    return default if default.is_file() else None
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Settings from ``path`` (or ``./ombudsman.toml``), or the defaults when there is no file."""
+    found = find_config(path)
+    if found is None:
+        return Settings()
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{found}: not valid TOML ({error})") from None
+    return settings_from_dict(data, found)
+
+
+def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
+    values: dict[str, Any] = {"source": source}
+    base = source.parent
+    for section, body in data.items():
+        if section not in _KEYS or not isinstance(body, dict):
+            raise UsageError(f"{source}: unknown section [{section}]; expected {', '.join(f'[{s}]' for s in _KEYS)}")
+        for key, value in body.items():
+            name = _KEYS[section].get(key)
+            if name is None:
+                raise UsageError(
+                    f"{source}: unknown setting {key!r} in [{section}]; expected {', '.join(_KEYS[section])}"
+                )
+            values[name] = _convert(source, section, key, name, value, base)
+    known = {f.name for f in fields(Settings)}
+    assert set(values) <= known
+    return replace(Settings(), **values)
+
+
+def _convert(source: Path, section: str, key: str, name: str, value: Any, base: Path) -> Any:
+    where = f"{source}: [{section}] {key}"
+    if name in _PATHS:
+        if not isinstance(value, str) or not value:
+            raise UsageError(f"{where} must be a path in quotes")
+        path = Path(value)
+        return path if path.is_absolute() else base / path
+    if name == "letter_dates":
+        if not isinstance(value, dict):
+            raise UsageError(f'{where} must be a table such as {{ "2020" = 2020-07-22 }}')
+        dates = {}
+        for year, day in value.items():
+            try:
+                dates[int(year)] = day if isinstance(day, date) else date.fromisoformat(str(day))
+            except ValueError:
+                raise UsageError(f"{where}: {year} = {day!r} is not a year and an ISO date (2020-07-22)") from None
+        return dates
+    if name in ("few_cases", "jobs"):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise UsageError(f"{where} must be a whole number of at least 1")
+        return value
+    if name in ("other_bodies", "chart"):
+        if not isinstance(value, bool):
+            raise UsageError(f"{where} must be true or false")
+        return value
+    if name == "average" and value not in ("pooled", "mean"):
+        raise UsageError(f"{where} must be \"pooled\" or \"mean\"")
+    if not isinstance(value, str):
+        raise UsageError(f"{where} must be text in quotes")
+    return value

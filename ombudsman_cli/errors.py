@@ -1,0 +1,52 @@
+"""The failures a user can fix, one class per kind.
+
+The command line turns each into a clear message and an exit code; library callers catch them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from .validation import Problem
+
+
+class OmbudsmanError(Exception):
+    """Base class: something the user can put right. The message says how."""
+
+
+class UsageError(OmbudsmanError):
+    """An argument or setting that cannot be used (the command line exits 2)."""
+
+
+class InputFileError(OmbudsmanError):
+    """A file that cannot be read at all: missing, unreadable, wrong format, required column absent."""
+
+    def __init__(self, path: object, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+
+
+class ExportHasProblems(OmbudsmanError):
+    """The export has rows that would make the figures wrong; nothing is computed or written."""
+
+    def __init__(self, path: object, problems: Sequence["Problem"]) -> None:
+        self.path = str(path)
+        self.problems = list(problems)
+        rows = sorted({p.row for p in self.problems if p.row is not None})
+        shown = "\n".join(f"  {p.describe()}" for p in self.problems[:10])
+        more = f"\n  ... and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
+        super().__init__(
+            f"{path} has {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+            f" in {len(rows)} row{'s' if len(rows) != 1 else ''}:\n{shown}{more}\n"
+            "Fix them in the export (run 'ombudsman check' to list them all), "
+            "or pass --skip-invalid to leave those rows out."
+        )
+
+
+class TemplateProblem(OmbudsmanError):
+    """A letter template that cannot be filled: missing file, unknown variables, broken Jinja."""
+
+
+class ConversionError(OmbudsmanError):
+    """LibreOffice is missing, or did not produce every PDF it was asked for."""

@@ -1,0 +1,113 @@
+"""Terminal tables (rich) for ``check`` and ``stats``: what a person reads before any letter goes out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from .stats import Averages, AuthorityStatistics, Rate, YearStatistics, percent
+from .validation import Problem
+
+ABOVE, BELOW, LEVEL = "▲", "▼", "="
+
+
+def show_percent(value: Rate) -> str:
+    shown = percent(value)
+    return "n/a" if shown is None else f"{shown}%"
+
+
+def mark(value: Rate, average: Rate) -> str:
+    if value is None or average is None:
+        return " "
+    return ABOVE if value > average else BELOW if value < average else LEVEL
+
+
+def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Problem],
+                warnings: Sequence[Problem], limit: int) -> None:
+    name = Path(summary["file"]).name
+    console.print(f"[bold]{summary['file']}[/]")
+    console.print(f"  rows: {summary['rows']:,} ({summary['valid_rows']:,} without problems)")
+    years = ", ".join(f"{label}: {n:,}" for label, n in summary["years"].items()) or "none"
+    console.print(f"  business years: {years}")
+    if summary["year"]:
+        console.print(f"  decisions in {summary['year'] - 1}/{summary['year'] % 100:02d}: {summary['decisions']:,}")
+    console.print(f"  authorities: {summary['authorities']:,}")
+    outcomes = Table(box=None, show_header=False, padding=(0, 1, 0, 4))
+    outcomes.add_column()
+    outcomes.add_column(justify="right")
+    for outcome, n in summary["outcomes"].items():
+        outcomes.add_row(outcome, f"{n:,}")
+    console.print(outcomes)
+    for title, items, style in (("Problems", problems, "red"), ("Warnings", warnings, "yellow")):
+        if not items:
+            continue
+        table = Table(title=f"{title} in {name}: {len(items):,}", title_justify="left", title_style=f"bold {style}",
+                      expand=False)
+        table.add_column("Row", justify="right", no_wrap=True)
+        table.add_column("Column", overflow="fold")
+        table.add_column("Value", overflow="fold", max_width=24)
+        table.add_column("Problem", ratio=1)
+        for item in items[:limit]:
+            table.add_row("" if item.row is None else str(item.row), item.column or "", item.value or "", item.message)
+        console.print(table)
+        if len(items) > limit:
+            console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
+    if problems:
+        console.print(f"[red]{len(problems):,} problem(s): fix the export, or pass --skip-invalid to "
+                      "'stats' and 'letters' to leave those rows out.[/]")
+    else:
+        console.print("[green]No problems found.[/]")
+
+
+def _rate_cell(value: Rate, denominator: int, average: Rate) -> str:
+    return f"{show_percent(value)} of {denominator:,} {mark(value, average)}\n[dim]avg {show_percent(average)}[/]"
+
+
+def print_statistics(console: Console, statistics: YearStatistics, entries: Sequence[AuthorityStatistics]) -> None:
+    year = statistics.year
+    table = Table(
+        title=f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}",
+        title_justify="left",
+        caption=f"{ABOVE} above, {BELOW} below, {LEVEL} level with the average of its comparison group; "
+        "n/a: nothing to divide by",
+        caption_justify="left",
+    )
+    table.add_column("Authority", ratio=1, min_width=18, overflow="fold")
+    table.add_column("Upheld", no_wrap=True)
+    table.add_column("Compliance", no_wrap=True)
+    table.add_column("Remedy", no_wrap=True)
+    for entry in entries:
+        counts = entry.counts
+        group = entry.authority.group or "no comparison group"
+        table.add_row(
+            f"{entry.authority.name}\n[dim]{group} · {counts.decisions:,} decisions[/]",
+            _rate_cell(counts.uphold_rate, counts.investigated, entry.average("uphold_rate")),
+            _rate_cell(counts.compliance_rate, counts.compliance_outcomes, entry.average("compliance_rate")),
+            _rate_cell(counts.satisfactory_remedy_rate, counts.upheld, entry.average("satisfactory_remedy_rate")),
+        )
+    console.print(table)
+    averages = Table(title="Comparison groups and England", title_justify="left")
+    averages.add_column("Group", ratio=1, min_width=14)
+    averages.add_column("Councils", justify="right")
+    averages.add_column("Upheld", no_wrap=True)
+    averages.add_column("Compliance", no_wrap=True)
+    averages.add_column("Remedy", no_wrap=True)
+
+    def add(row: Averages, style: str = "") -> None:
+        totals = row.totals
+        averages.add_row(
+            row.name,
+            f"{row.authorities:,}",
+            f"{show_percent(row.uphold_rate)} of {totals.investigated:,}",
+            f"{show_percent(row.compliance_rate)} of {totals.compliance_outcomes:,}",
+            f"{show_percent(row.satisfactory_remedy_rate)} of {totals.upheld:,}",
+            style=style,
+        )
+
+    for row in statistics.averages.values():
+        add(row)
+    add(statistics.national, "bold")
+    console.print(averages)

@@ -1,0 +1,263 @@
+"""The register of authorities: who exists, when, and which comparison group each belongs to."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from .errors import InputFileError
+from .reading import read_table
+from .values import cell_text, header_key, name_key, parse_optional_date
+from .years import BusinessYear
+
+#: Register type code -> the ombudsman's comparison group. Other types (SRA, COMB) have none.
+COMPARISON_GROUPS: dict[str, str] = {
+    "CTY": "County Council",
+    "NMD": "District Council",
+    "MD": "Metropolitan Borough",
+    "UA": "Unitary Council",
+    "LBO": "London Borough",
+    "CC": "London Borough",
+}
+GROUP_LABELS: tuple[str, ...] = (
+    "County Council",
+    "District Council",
+    "Metropolitan Borough",
+    "Unitary Council",
+    "London Borough",
+)
+OTHER_TYPES = ("SRA", "COMB")
+
+BUNDLED_REGISTER = "english-local-authorities.csv"
+
+# Header (as header_key makes it) -> field; the bundled register's own names come first.
+_COLUMNS = {
+    "official_name": "name",
+    "name": "name",
+    "gss_code": "code",
+    "code": "code",
+    "local_authority_type": "type_code",
+    "type": "type_code",
+    "local_authority_type_name": "type_name",
+    "local_authority_code": "register_code",
+    "nice_name": "nice_name",
+    "region": "region",
+    "pop_2020": "population",
+    "population": "population",
+    "start_date": "start",
+    "end_date": "end",
+    "alt_names": "alt_names",
+}
+_REQUIRED = ("name", "code", "type_code")
+
+
+@dataclass(frozen=True)
+class Authority:
+    """One body in the ombudsman's remit."""
+
+    name: str
+    code: str
+    type_code: str
+    group: str | None
+    region: str = ""
+    population: int | None = None
+    start: date | None = None
+    end: date | None = None
+    nice_name: str = ""
+    type_name: str = ""
+    alt_names: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day it existed. Register end dates are either that day or the successor's first day
+        (1 April), so a 1 April end means the day before."""
+        if self.end is None:
+            return None
+        if (self.end.month, self.end.day) == (4, 1):
+            return self.end - timedelta(days=1)
+        return self.end
+
+    def is_active_in(self, year: BusinessYear) -> bool:
+        """Started on or before 31 March of the year and had not ended before that day."""
+        return (self.start is None or self.start <= year.end) and (self.end is None or self.end >= year.end)
+
+    def existed_on(self, day: date) -> bool:
+        last_day = self.last_day
+        return (self.start is None or self.start <= day) and (last_day is None or day <= last_day)
+
+    def accepted_type_keys(self) -> set[str]:
+        """What an export's ``authority_type`` may say for this authority."""
+        keys = {name_key(self.type_code)}
+        if self.type_name:
+            keys.add(name_key(self.type_name))
+        if self.group:
+            keys.add(name_key(self.group))
+            keys.add(name_key(self.group) + "s")
+        return keys
+
+
+class UnknownAuthority(LookupError):
+    """A name or code that names no authority, or names more than one."""
+
+    def __init__(self, message: str, suggestions: list[str], ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+        self.ambiguous = ambiguous
+
+
+class Register:
+    """Authorities, found by GSS code, official name or a known other name."""
+
+    def __init__(self, authorities: Iterable[Authority], source: str = BUNDLED_REGISTER) -> None:
+        self.authorities: list[Authority] = sorted(authorities, key=lambda a: a.name)
+        self.source = source
+        self._by_code: dict[str, Authority] = {}
+        self._by_name: dict[str, list[Authority]] = {}
+        self._by_alt_name: dict[str, list[Authority]] = {}
+        for authority in self.authorities:
+            self._by_code[authority.code.upper()] = authority
+            self._by_name.setdefault(name_key(authority.name), []).append(authority)
+            for alt in {authority.nice_name, *authority.alt_names}:
+                if name_key(alt):
+                    self._by_alt_name.setdefault(name_key(alt), []).append(authority)
+
+    def __iter__(self) -> Iterator[Authority]:
+        return iter(self.authorities)
+
+    def __len__(self) -> int:
+        return len(self.authorities)
+
+    def by_code(self, code: str) -> Authority:
+        return self._by_code[code.upper()]
+
+    def active_in(self, year: BusinessYear) -> list[Authority]:
+        return [a for a in self.authorities if a.is_active_in(year)]
+
+    def find(self, text: str, on: date | None = None) -> Authority:
+        """The authority that ``text`` names: a GSS code, an official name or another known name.
+
+        Where one name fits several authorities (``Somerset``), the one that existed on ``on`` wins.
+        Raises :class:`UnknownAuthority` with the closest official names.
+        """
+        text = text.strip()
+        if text.upper() in self._by_code:
+            return self._by_code[text.upper()]
+        key = name_key(text)
+        for index in (self._by_name, self._by_alt_name):
+            candidates = index.get(key, [])
+            if len(candidates) == 1:
+                return candidates[0]
+            if candidates:
+                if on is not None:
+                    existing = [a for a in candidates if a.existed_on(on)]
+                    if len(existing) == 1:
+                        return existing[0]
+                names = sorted({a.name for a in candidates})
+                raise UnknownAuthority(
+                    f"could be any of {', '.join(names)}; use the official name or the GSS code",
+                    names,
+                    ambiguous=True,
+                )
+        suggestions = self.suggest(text)
+        hint = f"did you mean {' or '.join(suggestions)}?" if suggestions else "use the official name or the GSS code"
+        raise UnknownAuthority(f"is not in the register ({self.source}); {hint}", suggestions)
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        """The official names closest to ``text``."""
+        key = name_key(text)
+        keys = {**{k: v[0].name for k, v in self._by_alt_name.items()}, **{k: v[0].name for k, v in self._by_name.items()}}
+        matches = difflib.get_close_matches(key, list(keys), n=limit * 3, cutoff=0.6)
+        names: list[str] = []
+        for match in matches:
+            if keys[match] not in names:
+                names.append(keys[match])
+        return names[:limit]
+
+
+def load_register(path: str | Path | None = None) -> Register:
+    """The bundled register of English authorities, or the user's own file (CSV or spreadsheet) with the
+    same columns: ``official-name``, ``gss-code`` and ``local-authority-type`` required; ``start-date``,
+    ``end-date``, ``region``, ``pop-2020`` (or ``population``), ``nice-name`` and ``alt-names`` optional."""
+    if path is None:
+        with resources.as_file(resources.files("ombudsman_cli") / "data" / BUNDLED_REGISTER) as bundled:
+            return _register_from_table(bundled, BUNDLED_REGISTER)
+    return _register_from_table(Path(path), str(path))
+
+
+def _register_from_table(path: Path, source: str) -> Register:
+    table = read_table(path)
+    fields: dict[str, int] = {}
+    for index, header in enumerate(table.headers):
+        name = _COLUMNS.get(header_key(header))
+        if name and name not in fields:
+            fields[name] = index
+    missing = [f for f in _REQUIRED if f not in fields]
+    if missing:
+        wanted = {"name": "official-name", "code": "gss-code", "type_code": "local-authority-type"}
+        raise InputFileError(
+            source,
+            f"the register needs the column(s) {', '.join(wanted[m] for m in missing)}; "
+            f"found {', '.join(table.headers)}",
+        )
+    accepted_types = {**{c: c for c in COMPARISON_GROUPS}, **{t: t for t in OTHER_TYPES}}
+    by_label = {name_key(label): code for code, label in COMPARISON_GROUPS.items() if code != "CC"}
+    authorities = []
+    seen_codes: dict[str, int] = {}
+    for row_number, row in table.rows():
+        def get(field_name: str) -> str:
+            index = fields.get(field_name)
+            return cell_text(row[index]) if index is not None and index < len(row) else ""
+
+        def fail(field_name: str, message: str) -> InputFileError:
+            column = table.headers[fields[field_name]]
+            return InputFileError(source, f"row {row_number}, column {column}: {message}")
+
+        name, code = get("name"), get("code").upper()
+        if not name:
+            raise fail("name", "the official name is blank")
+        if not code:
+            raise fail("code", f"{name} has no GSS code")
+        if code in seen_codes:
+            raise fail("code", f"GSS code {code} is also on row {seen_codes[code]}; each authority once")
+        seen_codes[code] = row_number
+        raw_type = get("type_code")
+        type_code = accepted_types.get(raw_type.upper()) or by_label.get(name_key(raw_type))
+        if type_code is None:
+            raise fail(
+                "type_code",
+                f"{raw_type!r} is not an authority type; expected one of "
+                f"{', '.join([*COMPARISON_GROUPS, *OTHER_TYPES])} or a group name ({', '.join(GROUP_LABELS)})",
+            )
+        dates = {}
+        for field_name in ("start", "end"):
+            try:
+                dates[field_name] = parse_optional_date(row[fields[field_name]]) if field_name in fields else None
+            except ValueError as error:
+                raise fail(field_name, f"{get(field_name)!r} {error}") from None
+        population_text = get("population").replace(",", "")
+        try:
+            population = round(float(population_text)) if population_text else None
+        except ValueError:
+            raise fail("population", f"{population_text!r} is not a number of residents") from None
+        authorities.append(
+            Authority(
+                name=name,
+                code=code,
+                type_code=type_code,
+                group=COMPARISON_GROUPS.get(type_code),
+                region=get("region"),
+                population=population,
+                start=dates["start"],
+                end=dates["end"],
+                nice_name=get("nice_name"),
+                type_name=get("type_name"),
+                alt_names=tuple(n.strip() for n in get("alt_names").split(",") if n.strip()),
+            )
+        )
+    if not authorities:
+        raise InputFileError(source, "the register has no authorities")
+    return Register(authorities, source)

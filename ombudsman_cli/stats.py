@@ -1,0 +1,361 @@
+"""The figures every letter, preview and export is made of, for one business year.
+
+Rates are exact :class:`fractions.Fraction` values (``None`` where the denominator is zero), so that a
+percentage is rounded half up on the true value, never on a float that sits just below the half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Iterable, Literal
+
+import pandas as pd
+
+from .errors import UsageError
+from .register import GROUP_LABELS, Authority, Register
+from .validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
+from .years import BusinessYear
+
+AverageMethod = Literal["pooled", "mean"]
+AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
+NOT_RECORDED = "Not recorded"
+PER_RESIDENTS = 100_000
+
+Rate = Fraction | None
+
+
+def rate(numerator: int, denominator: int) -> Rate:
+    """``numerator / denominator``, or ``None`` (undefined) when there is nothing to divide by."""
+    return Fraction(numerator, denominator) if denominator else None
+
+
+def percent(value: Rate) -> int | None:
+    """A rate as a whole percentage, rounded half up (0.125 -> 13); ``None`` stays ``None``."""
+    if value is None:
+        return None
+    scaled = value * 100
+    return int((scaled + Fraction(1, 2)).__floor__())
+
+
+def as_float(value: Rate) -> float | None:
+    return None if value is None else float(value)
+
+
+@dataclass
+class Counts:
+    """What happened to one authority's complaints (or a group's) in one year."""
+
+    decisions: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {o: 0 for o in OUTCOMES})
+    compliance_outcomes: int = 0
+    complied: int = 0
+    satisfactory_remedies: int = 0
+    categories: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def upheld(self) -> int:
+        return self.outcomes[UPHELD]
+
+    @property
+    def not_upheld(self) -> int:
+        return self.outcomes[NOT_UPHELD]
+
+    @property
+    def investigated(self) -> int:
+        """Detailed investigations: upheld plus not upheld."""
+        return self.upheld + self.not_upheld
+
+    @property
+    def uphold_rate(self) -> Rate:
+        return rate(self.upheld, self.investigated)
+
+    @property
+    def compliance_rate(self) -> Rate:
+        return rate(self.complied, self.compliance_outcomes)
+
+    @property
+    def satisfactory_remedy_rate(self) -> Rate:
+        return rate(self.satisfactory_remedies, self.upheld)
+
+
+RATE_NAMES: tuple[str, ...] = ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate", "upheld_per_100k")
+
+
+@dataclass
+class Averages:
+    """A comparison group's (or the nation's) rates, by the chosen average method."""
+
+    name: str
+    authorities: int
+    totals: Counts
+    population: int
+    uphold_rate: Rate
+    compliance_rate: Rate
+    satisfactory_remedy_rate: Rate
+    upheld_per_100k: Rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "authorities": self.authorities,
+            "decisions": self.totals.decisions,
+            "investigated": self.totals.investigated,
+            "upheld": self.totals.upheld,
+            "uphold_rate": as_float(self.uphold_rate),
+            "compliance_outcomes": self.totals.compliance_outcomes,
+            "complied": self.totals.complied,
+            "compliance_rate": as_float(self.compliance_rate),
+            "satisfactory_remedies": self.totals.satisfactory_remedies,
+            "satisfactory_remedy_rate": as_float(self.satisfactory_remedy_rate),
+            "population": self.population or None,
+            "upheld_per_100k": as_float(self.upheld_per_100k),
+        }
+
+
+@dataclass
+class AuthorityStatistics:
+    """One authority's figures for one year, beside its comparison group's averages."""
+
+    authority: Authority
+    year: BusinessYear
+    counts: Counts
+    group_average: Averages | None
+    previous_years: list["AuthorityStatistics"] = field(default_factory=list)
+
+    @property
+    def uphold_rate(self) -> Rate:
+        return self.counts.uphold_rate
+
+    @property
+    def compliance_rate(self) -> Rate:
+        return self.counts.compliance_rate
+
+    @property
+    def satisfactory_remedy_rate(self) -> Rate:
+        return self.counts.satisfactory_remedy_rate
+
+    @property
+    def upheld_per_100k(self) -> Rate:
+        population = self.authority.population
+        return Fraction(self.counts.upheld * PER_RESIDENTS, population) if population else None
+
+    def average(self, name: str) -> Rate:
+        """The group's average of ``name`` (one of :data:`RATE_NAMES`), ``None`` without a group."""
+        return getattr(self.group_average, name) if self.group_average else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public record of ``stats --format json`` and ``export`` (documented in the README)."""
+        counts = self.counts
+        record: dict[str, Any] = {
+            "authority": self.authority.name,
+            "code": self.authority.code,
+            "authority_type": self.authority.group,
+            "year": self.year.end_year,
+            "decisions": counts.decisions,
+            "outcomes": dict(counts.outcomes),
+            "investigated": counts.investigated,
+            "upheld": counts.upheld,
+            "not_upheld": counts.not_upheld,
+            "uphold_rate": as_float(counts.uphold_rate),
+            "compliance_outcomes": counts.compliance_outcomes,
+            "complied": counts.complied,
+            "compliance_rate": as_float(counts.compliance_rate),
+            "satisfactory_remedies": counts.satisfactory_remedies,
+            "satisfactory_remedy_rate": as_float(counts.satisfactory_remedy_rate),
+            "average_uphold_rate": as_float(self.average("uphold_rate")),
+            "average_compliance_rate": as_float(self.average("compliance_rate")),
+            "average_satisfactory_remedy_rate": as_float(self.average("satisfactory_remedy_rate")),
+            "population": self.authority.population,
+            "upheld_per_100k": as_float(self.upheld_per_100k),
+            "average_upheld_per_100k": as_float(self.average("upheld_per_100k")),
+            "categories": dict(counts.categories),
+        }
+        if self.previous_years is not None:
+            record["previous_years"] = [
+                {k: v for k, v in earlier.to_dict().items() if k not in ("authority", "code", "authority_type", "previous_years")}
+                for earlier in self.previous_years
+            ]
+        return record
+
+
+@dataclass
+class YearStatistics:
+    """Every authority's figures for one business year, the group averages and the national figures."""
+
+    year: BusinessYear
+    average_method: AverageMethod
+    authorities: list[AuthorityStatistics]
+    averages: dict[str, Averages]
+    national: Averages
+
+    def find(self, code: str) -> AuthorityStatistics:
+        for entry in self.authorities:
+            if entry.authority.code == code:
+                return entry
+        raise KeyError(code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year.end_year,
+            "period": {"start": self.year.start.isoformat(), "end": self.year.end.isoformat()},
+            "average_method": self.average_method,
+            "authorities": [entry.to_dict() for entry in self.authorities],
+            "averages": {name: averages.to_dict() for name, averages in self.averages.items()},
+            "national": self.national.to_dict(),
+        }
+
+
+def compute_statistics(
+    records: pd.DataFrame,
+    register: Register,
+    year: BusinessYear,
+    average_method: AverageMethod = "pooled",
+    trend_years: int = 2,
+) -> YearStatistics:
+    """Figures for ``year`` from validated ``records`` (see :func:`ombudsman_cli.validation.validate`).
+
+    Every authority active in the year appears, with zero counts if it had no decisions, and so does
+    any other authority with decisions or compliance outcomes in the year. Each authority also carries
+    its figures for up to ``trend_years`` earlier years that have decisions in ``records``.
+    """
+    if average_method not in AVERAGE_METHODS:
+        raise UsageError(f"average method {average_method!r} is not one of {', '.join(AVERAGE_METHODS)}")
+    current = _year_statistics(records, register, year, average_method)
+    years_with_data = set(records["decision_year"].unique().tolist())
+    earlier = [
+        _year_statistics(records, register, year.previous(n), average_method)
+        for n in range(1, trend_years + 1)
+        if year.end_year - n in years_with_data
+    ]
+    for entry in current.authorities:
+        entry.previous_years = []
+        for statistics in earlier:
+            try:
+                entry.previous_years.append(statistics.find(entry.authority.code))
+            except KeyError:
+                continue
+    return current
+
+
+def _year_statistics(
+    records: pd.DataFrame, register: Register, year: BusinessYear, average_method: AverageMethod
+) -> YearStatistics:
+    counts = _counts_by_authority(records, year)
+    members = {a.code: a for a in register.active_in(year)}
+    for code in counts:
+        members.setdefault(code, register.by_code(code))
+    all_counts = {code: counts.get(code, Counts()) for code in members}
+
+    averages: dict[str, Averages] = {}
+    for group in GROUP_LABELS:
+        codes = [code for code, authority in members.items() if authority.group == group]
+        if codes:
+            averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method)
+    national = _average("England", [(members[c], all_counts[c]) for c in members], average_method)
+
+    authorities = [
+        AuthorityStatistics(authority, year, all_counts[code], averages.get(authority.group or ""))
+        for code, authority in members.items()
+    ]
+    authorities.sort(key=lambda entry: entry.authority.name)
+    return YearStatistics(year, average_method, authorities, averages, national)
+
+
+def _counts_by_authority(records: pd.DataFrame, year: BusinessYear) -> dict[str, Counts]:
+    decided = records[records["decision_year"] == year.end_year]
+    outcomes = decided.groupby(["code", "outcome"]).size()
+    remedies = decided[decided["satisfactory_remedy"] & (decided["outcome"] == UPHELD)].groupby("code").size()
+    compliance = records[records["compliance_year"] == year.end_year]
+    compliance_outcomes = compliance.groupby("code").size()
+    complied = compliance[compliance["compliance"] == COMPLIED].groupby("code").size()
+    has_categories = bool((records["category"] != "").any())
+    categories = (
+        decided["category"].replace("", NOT_RECORDED).groupby(decided["code"]).value_counts()
+        if has_categories
+        else pd.Series(dtype="int64")
+    )
+
+    result: dict[str, Counts] = {}
+    for code in set(decided["code"]) | set(compliance["code"]):
+        result[code] = Counts()
+    for (code, outcome), n in outcomes.items():
+        result[code].outcomes[outcome] = int(n)
+        result[code].decisions += int(n)
+    for code, n in remedies.items():
+        result[code].satisfactory_remedies = int(n)
+    for code, n in compliance_outcomes.items():
+        result[code].compliance_outcomes = int(n)
+    for code, n in complied.items():
+        result[code].complied = int(n)
+    for (code, category), n in categories.items():
+        result[code].categories[category] = int(n)
+    for entry in result.values():
+        entry.categories = dict(sorted(entry.categories.items(), key=lambda item: (-item[1], item[0])))
+    return result
+
+
+def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod) -> Averages:
+    totals = Counts()
+    for _, counts in members:
+        totals.decisions += counts.decisions
+        for outcome, n in counts.outcomes.items():
+            totals.outcomes[outcome] += n
+        totals.compliance_outcomes += counts.compliance_outcomes
+        totals.complied += counts.complied
+        totals.satisfactory_remedies += counts.satisfactory_remedies
+    with_population = [(a, c) for a, c in members if a.population]
+    population = sum(a.population or 0 for a, _ in with_population)
+    if method == "pooled":
+        upheld_with_population = sum(c.upheld for _, c in with_population)
+        return Averages(
+            name,
+            len(members),
+            totals,
+            population,
+            totals.uphold_rate,
+            totals.compliance_rate,
+            totals.satisfactory_remedy_rate,
+            rate(upheld_with_population * PER_RESIDENTS, population),
+        )
+    return Averages(
+        name,
+        len(members),
+        totals,
+        population,
+        _mean(c.uphold_rate for _, c in members),
+        _mean(c.compliance_rate for _, c in members),
+        _mean(c.satisfactory_remedy_rate for _, c in members),
+        _mean(Fraction(c.upheld * PER_RESIDENTS, a.population) for a, c in with_population if a.population),
+    )
+
+
+def _mean(rates: Iterable[Rate]) -> Rate:
+    """The unweighted mean of the defined rates; ``None`` when none is defined."""
+    defined = [r for r in rates if r is not None]
+    return sum(defined, Fraction(0)) / len(defined) if defined else None
+
+
+def _snake(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_").replace("__", "_")
+
+
+#: Columns of ``stats --format csv``: the JSON record's fields with ``outcomes`` spread into one column
+#: each and ``categories`` as one ``name: count; ...`` cell.
+CSV_FIELDS: tuple[str, ...] = (
+    "authority", "code", "authority_type", "year", "decisions",
+    *(f"outcome_{_snake(o)}" for o in OUTCOMES),
+    "investigated", "upheld", "not_upheld", "uphold_rate",
+    "compliance_outcomes", "complied", "compliance_rate",
+    "satisfactory_remedies", "satisfactory_remedy_rate",
+    "average_uphold_rate", "average_compliance_rate", "average_satisfactory_remedy_rate",
+    "population", "upheld_per_100k", "average_upheld_per_100k", "categories",
+)
+
+
+def flat_record(record: dict[str, Any]) -> dict[str, Any]:
+    """An authority record (:meth:`AuthorityStatistics.to_dict`) as one CSV row of :data:`CSV_FIELDS`."""
+    row = {k: v for k, v in record.items() if k in CSV_FIELDS}
+    for outcome, n in record["outcomes"].items():
+        row[f"outcome_{_snake(outcome)}"] = n
+    row["categories"] = "; ".join(f"{name}: {n}" for name, n in record["categories"].items())
+    return row

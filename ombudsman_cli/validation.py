@@ -1,0 +1,472 @@
+"""Turning a decisions export into checked records, and listing every problem with its row and column.
+
+A row with a problem is never used silently: :func:`validate` returns the clean records together with
+the problems, and the caller decides whether to stop (the default) or leave those rows out.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Hashable
+
+import pandas as pd
+
+from .errors import ExportHasProblems, InputFileError
+from .reading import Engine, Table, read_table
+from .register import Authority, Register, UnknownAuthority
+from .values import DATE_EXPECTED, cell_text, header_key, name_key, parse_date
+from .years import BusinessYear, business_year_of
+
+UPHELD = "Upheld"
+NOT_UPHELD = "Not upheld"
+OUTCOMES: tuple[str, ...] = (
+    UPHELD,
+    NOT_UPHELD,
+    "Closed after initial enquiries",
+    "Incomplete/Invalid",
+    "Advice given",
+    "Referred back for local resolution",
+)
+COMPLIED = "complied"
+NOT_COMPLIED = "not complied"
+
+REQUIRED_COLUMNS = ("reference", "authority", "decision_date", "outcome")
+OPTIONAL_COLUMNS = (
+    "authority_type",
+    "category",
+    "received_date",
+    "satisfactory_remedy",
+    "compliance",
+    "compliance_date",
+)
+#: A council with fewer decisions than this in a year gets a warning (and, in letters, a note).
+DEFAULT_FEW_CASES = 10
+
+_OUTCOME_KEYS = {name_key(o): o for o in OUTCOMES}
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+_COMPLIANCE_KEYS = {
+    "complied": COMPLIED,
+    "compliedontime": COMPLIED,
+    "compliedlate": COMPLIED,
+    "notcomplied": NOT_COMPLIED,
+}
+_REMEDY_EXPECTED = "yes or no"
+_COMPLIANCE_EXPECTED = "complied, not complied, or blank while not yet known"
+
+RECORD_COLUMNS = (
+    "row",
+    "reference",
+    "authority",
+    "code",
+    "category",
+    "received_date",
+    "decision_date",
+    "outcome",
+    "satisfactory_remedy",
+    "compliance",
+    "compliance_date",
+    "decision_year",
+    "compliance_year",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the export, where a person would find it in the spreadsheet."""
+
+    file: str
+    row: int | None
+    column: str | None
+    value: str | None
+    message: str
+    expected: str | None = None
+
+    def describe(self) -> str:
+        where = ", ".join(
+            part
+            for part in (
+                Path(self.file).name,
+                f"row {self.row}" if self.row is not None else "",
+                f"column {self.column}" if self.column else "",
+            )
+            if part
+        )
+        value = f"{self.value!r} " if self.value not in (None, "") else ""
+        return f"{where}: {value}{self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+            "expected": self.expected,
+        }
+
+
+@dataclass
+class Decisions:
+    """A validated export: the usable records, and everything found wrong or worth a look."""
+
+    path: str
+    rows: int
+    records: pd.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def invalid_rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems if p.row is not None})
+
+    def require_valid(self, skip_invalid: bool = False) -> "Decisions":
+        """Raise :class:`ExportHasProblems` unless the export is sound or ``skip_invalid`` is set."""
+        if self.problems and not skip_invalid:
+            raise ExportHasProblems(self.path, self.problems)
+        return self
+
+    def years(self) -> list[int]:
+        return sorted(int(y) for y in self.records["decision_year"].unique())
+
+
+def load_decisions(
+    path: str | Path,
+    register: Register,
+    sheet: str | None = None,
+    engine: Engine = "calamine",
+    few_cases: int = DEFAULT_FEW_CASES,
+) -> Decisions:
+    """Read and validate a decisions export (``.xlsx``, ``.ods`` or UTF-8 ``.csv``)."""
+    return validate(read_table(path, sheet=sheet, engine=engine), register, few_cases=few_cases)
+
+
+def validate(table: Table, register: Register, few_cases: int = DEFAULT_FEW_CASES) -> Decisions:
+    """Check every row of ``table`` against the export contract and the register."""
+    return _Validator(table, register).run(few_cases)
+
+
+class _Validator:
+    def __init__(self, table: Table, register: Register) -> None:
+        self.table = table
+        self.register = register
+        self.count = len(table.cells)
+        self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.bad: set[int] = set()  # indexes into table.cells
+        self.headers = self._map_headers()
+        self.columns = {name: table.column(index) for name, index in self.headers.items()}
+
+    # -- columns ---------------------------------------------------------------------------------
+
+    def _map_headers(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for index, header in enumerate(self.table.headers):
+            key = header_key(header)
+            if key in REQUIRED_COLUMNS or key in OPTIONAL_COLUMNS:
+                if key in found:
+                    raise InputFileError(
+                        self.table.path,
+                        f"row 1: columns {self.table.headers[found[key]]!r} and {header!r} both mean "
+                        f"{key}; keep one of them.",
+                    )
+                found[key] = index
+        missing = [c for c in REQUIRED_COLUMNS if c not in found]
+        if missing:
+            hints = []
+            for column in missing:
+                close = difflib.get_close_matches(column, [header_key(h) for h in self.table.headers], n=1)
+                if close:
+                    original = next(h for h in self.table.headers if header_key(h) == close[0])
+                    hints.append(f" (is {original!r} meant to be {column}?)")
+            raise InputFileError(
+                self.table.path,
+                f"row 1: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found"
+                f"{''.join(hints)}. The columns found are: "
+                f"{', '.join(repr(h) for h in self.table.headers) or 'none'}. "
+                f"An export needs {', '.join(REQUIRED_COLUMNS)}; header case, spaces, hyphens and "
+                "underscores do not matter.",
+            )
+        return found
+
+    def raw(self, column: str) -> list[object]:
+        return self.columns.get(column) or [None] * self.count
+
+    def header(self, column: str) -> str:
+        return self.table.headers[self.headers[column]] if column in self.headers else column
+
+    # -- problems --------------------------------------------------------------------------------
+
+    def _problem(self, index: int | None, column: str, value: object, message: str, expected: str | None) -> Problem:
+        row = self.table.row_numbers[index] if index is not None else None
+        text = cell_text(value) if value is not None else None
+        return Problem(self.table.path, row, self.header(column), text, message, expected)
+
+    def error(self, index: int, column: str, value: object, message: str, expected: str | None = None) -> None:
+        self.problems.append(self._problem(index, column, value, message, expected))
+        self.bad.add(index)
+
+    def warn(self, index: int | None, column: str, value: object, message: str) -> None:
+        self.warnings.append(self._problem(index, column, value, message, None))
+
+    def parse_column(
+        self, column: str, parse: Callable[[object], Any], expected: str, required: bool = False
+    ) -> list[Any]:
+        """Parse every cell of a column, once per distinct value; blank cells are ``None``."""
+        cache: dict[tuple[type, Hashable], tuple[Any, str | None]] = {}
+        values: list[Any] = []
+        for index, cell in enumerate(self.raw(column)):
+            key = (type(cell), cell)
+            if key not in cache:
+                if cell is None or cell_text(cell) == "":
+                    cache[key] = (None, "is blank; every decision needs one" if required else None)
+                else:
+                    try:
+                        cache[key] = (parse(cell), None)
+                    except ValueError as error:
+                        cache[key] = (None, str(error))
+            value, message = cache[key]
+            if message:
+                self.error(index, column, cell, message, expected)
+            values.append(value)
+        return values
+
+    # -- the checks ------------------------------------------------------------------------------
+
+    def run(self, few_cases: int) -> Decisions:
+        references = self.parse_column("reference", cell_text, "the case reference, e.g. 19 004 512", True)
+        self._check_duplicates(references)
+        decided = self.parse_column("decision_date", parse_date, DATE_EXPECTED, True)
+        received = self.parse_column("received_date", parse_date, DATE_EXPECTED)
+        for index, (got, made) in enumerate(zip(received, decided)):
+            if got and made and made < got:
+                self.error(
+                    index, "decision_date", self.raw("decision_date")[index],
+                    f"is before the complaint was received ({got:%d/%m/%Y}, column {self.header('received_date')});"
+                    " one of the two dates is wrong",
+                    f"a decision date on or after {got:%d/%m/%Y}",
+                )
+        outcomes = self.parse_column("outcome", _parse_outcome, "one of: " + ", ".join(OUTCOMES), True)
+        authorities = self._authorities(decided)
+        self._check_types(authorities)
+        remedies = self.parse_column("satisfactory_remedy", _parse_yes_no, _REMEDY_EXPECTED)
+        compliance = self.parse_column("compliance", _parse_compliance, _COMPLIANCE_EXPECTED)
+        compliance_dates = self.parse_column("compliance_date", parse_date, DATE_EXPECTED)
+        categories = [cell_text(c) for c in self.raw("category")]
+        for index, outcome in enumerate(outcomes):
+            if outcome is None or outcome == UPHELD:
+                continue
+            if remedies[index]:
+                self.error(
+                    index, "satisfactory_remedy", self.raw("satisfactory_remedy")[index],
+                    f"is given on a decision whose outcome is {outcome!r}; a satisfactory remedy is"
+                    " only recorded on an upheld complaint",
+                    "no or blank unless the outcome is Upheld",
+                )
+            if compliance[index]:
+                self.error(
+                    index, "compliance", self.raw("compliance")[index],
+                    f"is given on a decision whose outcome is {outcome!r}; compliance is only"
+                    " recorded on an upheld complaint with recommendations",
+                    "blank unless the outcome is Upheld",
+                )
+        for index, (outcome_of_compliance, recorded, made) in enumerate(zip(compliance, compliance_dates, decided)):
+            if recorded is None:
+                continue
+            if outcome_of_compliance is None and index not in self.bad:
+                self.warn(
+                    index, "compliance_date", self.raw("compliance_date")[index],
+                    "has no compliance outcome beside it, so it is not used",
+                )
+            if made and recorded < made:
+                self.error(
+                    index, "compliance_date", self.raw("compliance_date")[index],
+                    f"is before the decision ({made:%d/%m/%Y}); compliance is recorded after the decision",
+                    f"a date on or after {made:%d/%m/%Y}",
+                )
+        self._warn_about_dates(authorities, decided)
+
+        keep = [i for i in range(self.count) if i not in self.bad]
+        decision_years = {d: business_year_of(d) for d in set(decided) if d is not None}
+        records = pd.DataFrame(
+            {
+                "row": [self.table.row_numbers[i] for i in keep],
+                "reference": [references[i] for i in keep],
+                "authority": [authorities[i].name for i in keep],
+                "code": [authorities[i].code for i in keep],
+                "category": [categories[i] for i in keep],
+                "received_date": [received[i] for i in keep],
+                "decision_date": [decided[i] for i in keep],
+                "outcome": [outcomes[i] for i in keep],
+                "satisfactory_remedy": [bool(remedies[i]) and outcomes[i] == UPHELD for i in keep],
+                "compliance": [compliance[i] for i in keep],
+                "compliance_date": [compliance_dates[i] if compliance[i] else None for i in keep],
+                "decision_year": [decision_years[decided[i]] for i in keep],
+                "compliance_year": [
+                    None if not compliance[i]
+                    else business_year_of(compliance_dates[i] or decided[i])
+                    for i in keep
+                ],
+            },
+            columns=list(RECORD_COLUMNS),
+        )
+        records["decision_year"] = records["decision_year"].astype("int64")
+        records["compliance_year"] = records["compliance_year"].astype("Int64")
+        self._warn_about_few_cases(records, few_cases)
+        self.problems.sort(key=lambda p: (p.row or 0))
+        return Decisions(self.table.path, self.count, records, self.problems, self.warnings)
+
+    def _check_duplicates(self, references: list[str | None]) -> None:
+        first_row: dict[str, int] = {}
+        for index, reference in enumerate(references):
+            if reference is None:
+                continue
+            key = "".join(reference.split()).upper()
+            if key in first_row:
+                self.error(
+                    index, "reference", reference,
+                    f"is also the reference on row {first_row[key]}; each decision must appear once",
+                    "a reference not used on any other row",
+                )
+            else:
+                first_row[key] = self.table.row_numbers[index]
+
+    def _authorities(self, decided: list[date | None]) -> list[Authority | None]:
+        cells = self.raw("authority")
+        found: dict[str, Authority | UnknownAuthority] = {}
+        result: list[Authority | None] = []
+        for index, cell in enumerate(cells):
+            text = cell_text(cell)
+            if not text:
+                self.error(index, "authority", cell, "is blank; every decision names the authority complained about",
+                           "the authority's official name or GSS code")
+                result.append(None)
+                continue
+            if text not in found:
+                try:
+                    found[text] = self.register.find(text)
+                except UnknownAuthority as error:
+                    found[text] = error
+            match = found[text]
+            if isinstance(match, UnknownAuthority) and match.ambiguous and decided[index]:
+                # One name, several authorities: the one that existed on the day may settle it.
+                try:
+                    match = self.register.find(text, on=decided[index])
+                except UnknownAuthority as error:
+                    match = error
+            if isinstance(match, UnknownAuthority):
+                self.error(index, "authority", cell, str(match), "the authority's official name or GSS code")
+                result.append(None)
+            else:
+                result.append(match)
+        return result
+
+    def _check_types(self, authorities: list[Authority | None]) -> None:
+        if "authority_type" not in self.headers:
+            return
+        agrees: dict[tuple[str, object], bool] = {}
+        for index, cell in enumerate(self.raw("authority_type")):
+            authority = authorities[index]
+            if authority is None:
+                continue
+            key = (authority.code, cell)
+            if key not in agrees:
+                given = name_key(cell_text(cell))
+                agrees[key] = not given or given in authority.accepted_type_keys()
+            if agrees[key]:
+                continue
+            register_says = f"a {authority.group} ({authority.type_code})" if authority.group else authority.type_code
+            self.error(
+                index, "authority_type", cell,
+                f"disagrees with the register, which has {authority.name} as {register_says};"
+                " correct the type or the authority",
+                authority.group or authority.type_code,
+            )
+
+    def _warn_about_dates(self, authorities: list[Authority | None], decided: list[date | None]) -> None:
+        for index, (authority, made) in enumerate(zip(authorities, decided)):
+            if authority is None or made is None or index in self.bad:
+                continue
+            if authority.last_day is not None and made > authority.last_day:
+                self.warn(
+                    index, "decision_date", self.raw("decision_date")[index],
+                    f"is after {authority.name} was abolished ({authority.end:%d/%m/%Y}); "
+                    "counted for it all the same",
+                )
+            elif authority.start is not None and made < authority.start:
+                self.warn(
+                    index, "decision_date", self.raw("decision_date")[index],
+                    f"is before {authority.name} existed (from {authority.start:%d/%m/%Y}); "
+                    "counted for it all the same",
+                )
+
+    def _warn_about_few_cases(self, records: pd.DataFrame, few_cases: int) -> None:
+        counts = Counter(zip(records["authority"], records["decision_year"]))
+        for (authority, year), count in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0])):
+            if count < few_cases:
+                self.warnings.append(
+                    Problem(
+                        self.table.path, None, self.header("authority"), authority,
+                        f"has only {count} decision{'s' if count != 1 else ''} in "
+                        f"{BusinessYear(int(year)).label}; its rates rest on very few cases",
+                    )
+                )
+
+
+def _parse_outcome(value: object) -> str:
+    outcome = _OUTCOME_KEYS.get(name_key(cell_text(value)))
+    if outcome is None:
+        raise ValueError("is not an outcome; expected one of: " + ", ".join(OUTCOMES))
+    return outcome
+
+
+def _parse_yes_no(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise ValueError(f"is neither yes nor no; expected {_REMEDY_EXPECTED}")
+
+
+def _parse_compliance(value: object) -> str:
+    outcome = _COMPLIANCE_KEYS.get(name_key(cell_text(value)))
+    if outcome is None:
+        raise ValueError(f"is not a compliance outcome; expected {_COMPLIANCE_EXPECTED}")
+    return outcome
+
+
+def summarise(decisions: Decisions, year: BusinessYear | None = None) -> dict[str, Any]:
+    """Rows, business years, authorities and outcome counts: what ``ombudsman check`` reports."""
+    records = decisions.records
+    if year is not None:
+        records = records[records["decision_year"] == year.end_year]
+    by_year = records["decision_year"].value_counts().sort_index()
+    outcomes = records["outcome"].value_counts()
+    return {
+        "file": decisions.path,
+        "rows": decisions.rows,
+        "valid_rows": decisions.rows - len(decisions.invalid_rows),
+        "year": year.end_year if year else None,
+        "decisions": int(len(records)),
+        "years": {BusinessYear(int(y)).label: int(n) for y, n in by_year.items()},
+        "authorities": int(records["code"].nunique()),
+        "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
+    }
+
+
+def describe_skipped(decisions: Decisions) -> str:
+    """One line saying how many rows ``--skip-invalid`` left out, and why."""
+    rows = decisions.invalid_rows
+    reasons = Counter(p.column for p in decisions.problems)
+    why = ", ".join(f"{n} in {column}" for column, n in reasons.most_common())
+    shown = ", ".join(map(str, rows[:20])) + (", ..." if len(rows) > 20 else "")
+    return (
+        f"Left out {len(rows)} of {decisions.rows} rows of {Path(decisions.path).name} with problems "
+        f"({why}): row{'s' if len(rows) != 1 else ''} {shown}. Run 'ombudsman check' for details."
+    )
