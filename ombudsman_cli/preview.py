@@ -8,6 +8,7 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from .wording import plural
 from .stats import Averages, AuthorityStatistics, Rate, YearStatistics, percent
 from .validation import Problem
 
@@ -83,7 +84,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
         counts = entry.counts
         group = entry.authority.group or "no comparison group"
         table.add_row(
-            f"{entry.authority.name}\n[dim]{group} · {counts.decisions:,} decisions[/]",
+            f"{entry.authority.name}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
             _rate_cell(counts.uphold_rate, counts.investigated, entry.average("uphold_rate")),
             _rate_cell(counts.compliance_rate, counts.compliance_outcomes, entry.average("compliance_rate")),
             _rate_cell(counts.satisfactory_remedy_rate, counts.upheld, entry.average("satisfactory_remedy_rate")),

@@ -121,9 +121,8 @@ class Register:
         for authority in self.authorities:
             self._by_code[authority.code.upper()] = authority
             self._by_name.setdefault(name_key(authority.name), []).append(authority)
-            for alt in {authority.nice_name, *authority.alt_names}:
-                if name_key(alt):
-                    self._by_alt_name.setdefault(name_key(alt), []).append(authority)
+            for key in {name_key(alt) for alt in (authority.nice_name, *authority.alt_names)} - {""}:
+                self._by_alt_name.setdefault(key, []).append(authority)
 
     def __iter__(self) -> Iterator[Authority]:
         return iter(self.authorities)

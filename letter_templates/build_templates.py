@@ -1,0 +1,341 @@
+"""Build the letter templates in this folder: ``python letter_templates/build_templates.py``.
+
+This script made the first versions of the templates. The committed ``.docx`` files are the source of
+truth from then on: the performance team edits them in Word or LibreOffice, and running this script
+again overwrites their edits.
+
+- ``annual-review-letter-2020.docx``: the 2020 letter, word for word as the ombudsman sent it.
+- ``annual-review-letter.docx``: the generic letter for a year without its own template; it states
+  no fact that belongs to one year.
+
+Both are docxtpl templates (Jinja tags in the text; ``{%p ... %}`` tags on paragraphs of their own).
+The variables are listed in the README. Unused styles are pruned, which halves rendering and PDF time.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import docx
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+HERE = Path(__file__).resolve().parent
+FONT = "Arial"
+LINK_COLOUR = RGBColor(0x1F, 0x4E, 0x9A)
+LINKS = {
+    "Your council's performance": "https://www.lgo.org.uk/your-councils-performance",
+    "website": "https://www.lgo.org.uk/information-centre/reports/annual-review-reports/interpreting-the-statistics",
+    "www.lgo.org.uk/training": "https://www.lgo.org.uk/training",
+}
+_LINK_PATTERN = re.compile(r"\[\[(.+?)\]\]")
+
+INTRO_2020 = (
+    "I write to you with our annual summary of statistics on the decisions made by the Local Government "
+    "and Social Care Ombudsman about your authority for the year ending {{ year_end }}. Given the exceptional "
+    "pressures under which local authorities have been working over recent months, I thought carefully about "
+    "whether it was still appropriate to send you this annual update. However, now, more than ever, I believe "
+    "that it is essential that the public experience of local services is at the heart of our thinking. So, I "
+    "hope that this feedback, which provides unique insight into the lived experience of your Council's "
+    "services, will be useful as you continue to deal with the current situation and plan for the future."
+)
+INTRO_GENERIC = (
+    "I write to you with our annual summary of statistics on the decisions made by the Local Government "
+    "and Social Care Ombudsman about your authority for the year ending {{ year_end }}. I hope that this "
+    "feedback, which provides unique insight into the lived experience of your Council's services, will be "
+    "useful as you plan for the future."
+)
+STATISTICS_INTRO = (
+    "This year, we continue to place our focus on the outcomes of complaints and what can be learned from "
+    "them. We want to provide you with the most insightful information we can and have made several changes "
+    "over recent years to improve the data we capture and report. We focus our statistics on these three key "
+    "areas:"
+)
+KEY_AREAS = [
+    ("Complaints upheld", " - We uphold complaints when we find some form of fault in an authority's actions, "
+     "including where the authority accepted fault before we investigated. A focus on how often things go "
+     "wrong, rather than simple volumes of complaints provides a clearer indicator of performance."),
+    ("Compliance with recommendations", " - We recommend ways for authorities to put things right when faults "
+     "have caused injustice. Our recommendations try to put people back in the position they were before the "
+     "fault and we monitor authorities to ensure they comply with our recommendations. Failure to comply with "
+     "our recommendations is rare. An authority with a compliance rate below 100% should scrutinise those "
+     "complaints where it failed to comply and identify any learning."),
+    ("Satisfactory remedies provided by the authority", " - We want to encourage the early resolution of "
+     "complaints and to credit authorities that have a positive and open approach to resolving complaints. We "
+     "recognise cases where an authority has taken steps to put things right before the complaint came to us. "
+     "The authority upheld the complaint and we agreed with how it offered to put things right."),
+]
+COMPARISON = (
+    "Finally, we compare the three key annual statistics for your authority with similar types of authorities "
+    "to work out an average level of performance. We do this for County Councils, District Councils, "
+    "Metropolitan Boroughs, Unitary Councils, and London Boroughs."
+)
+MAP_2020 = (
+    "This data will be uploaded to our interactive map, [[Your council's performance]], along with a copy of "
+    "this letter on 29 July 2020, and our Review of Local Government Complaints. For further information on "
+    "how to interpret our statistics, please visit our [[website]]."
+)
+MAP_GENERIC = (
+    "This data will be uploaded to our interactive map, [[Your council's performance]], along with a copy of "
+    "this letter, and our Review of Local Government Complaints. For further information on how to interpret "
+    "our statistics, please visit our [[website]]."
+)
+RESOURCES_2020 = [
+    "There are a range of resources available that can support you to place the learning from complaints, "
+    "about your authority and others, at the heart of your system of corporate governance. [[Your council's "
+    "performance]] launched last year and puts our data and information about councils in one place. Again, "
+    "the emphasis is on learning, not numbers. You can find the decisions we have made, public reports we have "
+    "issued, and the service improvements your Council has agreed to make as a result of our investigations, "
+    "as well as previous annual review letters.",
+    "I would encourage you to share the tool with colleagues and elected members; the information can provide "
+    "valuable insights into service areas, early warning signs of problems and is a key source of information "
+    "for governance, audit, risk and scrutiny functions.",
+    "Earlier this year, we held our link officer seminars in London, Bristol, Leeds and Birmingham. Attended by "
+    "178 delegates from 143 local authorities, we focused on maximising the impact of complaints, making sure "
+    "the right person is involved with complaints at the right time, and how to overcome common challenges.",
+    "We have a well-established and successful training programme supporting local authorities and independent "
+    "care providers to help improve local complaint handling. During the year, we delivered 118 courses, "
+    "training more than 1,400 people. This is 47 more courses than we delivered last year and included more "
+    "training to adult social care providers than ever before. To find out more visit "
+    "[[www.lgo.org.uk/training]].",
+]
+RESOURCES_GENERIC = [
+    "There are a range of resources available that can support you to place the learning from complaints, "
+    "about your authority and others, at the heart of your system of corporate governance. [[Your council's "
+    "performance]] puts our data and information about councils in one place. The emphasis is on learning, not "
+    "numbers. You can find the decisions we have made, public reports we have issued, and the service "
+    "improvements your Council has agreed to make as a result of our investigations, as well as previous "
+    "annual review letters.",
+    "I would encourage you to share the tool with colleagues and elected members; the information can provide "
+    "valuable insights into service areas, early warning signs of problems and is a key source of information "
+    "for governance, audit, risk and scrutiny functions.",
+    "We have a well-established and successful training programme supporting local authorities and independent "
+    "care providers to help improve local complaint handling. To find out more visit "
+    "[[www.lgo.org.uk/training]].",
+]
+SIGNATURE_2020 = ["Michael King", "Local Government and Social Care Ombudsman",
+                  "Chair, Commission for Local Administration in England"]
+SIGNATURE_GENERIC = ["Local Government and Social Care Ombudsman",
+                     "Chair, Commission for Local Administration in England"]
+
+
+def _set_font(style: object, size: float, bold: bool = False, colour: RGBColor | None = None) -> None:
+    font = style.font  # type: ignore[attr-defined]
+    font.name = FONT
+    font.size = Pt(size)
+    font.bold = bold
+    if colour is not None:
+        font.color.rgb = colour
+    # East Asian and complex-script fonts too, so Word does not substitute another font.
+    fonts = style.element.rPr.find(qn("w:rFonts"))  # type: ignore[attr-defined]
+    for attribute in ("w:ascii", "w:hAnsi", "w:cs", "w:eastAsia"):
+        fonts.set(qn(attribute), FONT)
+
+
+def _new_document() -> docx.Document:
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2.5)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+    styles = document.styles
+    normal = styles["Normal"]
+    _set_font(normal, 11)
+    normal.paragraph_format.space_after = Pt(8)
+    normal.paragraph_format.line_spacing = 1.15
+    for name, size in (("Heading 1", 14), ("Heading 2", 12)):
+        heading = styles[name]
+        _set_font(heading, size, bold=True, colour=RGBColor(0, 0, 0))
+        heading.paragraph_format.space_before = Pt(12)
+        heading.paragraph_format.space_after = Pt(6)
+        heading.paragraph_format.keep_with_next = True
+    title = styles["Title"]
+    _set_font(title, 16, bold=False, colour=RGBColor(0, 0, 0))
+    title.paragraph_format.space_after = Pt(18)
+    title_ppr = title.element.pPr
+    for border in title_ppr.findall(qn("w:pBdr")):
+        title_ppr.remove(border)
+    address = styles.add_style("Address", WD_STYLE_TYPE.PARAGRAPH)
+    address.base_style = normal
+    address.paragraph_format.space_after = Pt(0)
+    link = styles.add_style("Hyperlink", WD_STYLE_TYPE.CHARACTER)
+    link.font.underline = True
+    link.font.color.rgb = LINK_COLOUR
+    core = document.core_properties
+    core.author = "Local Government and Social Care Ombudsman"
+    core.title = "Annual Review letter"
+    core.created = core.modified = datetime(2020, 7, 1)
+    core.last_modified_by = "ombudsman"
+    core.revision = 1
+    return document
+
+
+def _paragraph(document: docx.Document, text: str, style: str | None = None, bold_prefix: str = "") -> object:
+    paragraph = document.add_paragraph(style=style)
+    if bold_prefix:
+        paragraph.add_run(bold_prefix).bold = True
+    position = 0
+    for match in _LINK_PATTERN.finditer(text):
+        if match.start() > position:
+            paragraph.add_run(text[position:match.start()])
+        _hyperlink(paragraph, match.group(1), LINKS[match.group(1)])
+        position = match.end()
+    if position < len(text):
+        paragraph.add_run(text[position:])
+    return paragraph
+
+
+def _hyperlink(paragraph: object, text: str, url: str) -> None:
+    part = paragraph.part  # type: ignore[attr-defined]
+    relationship = part.relate_to(url, RT.HYPERLINK, is_external=True)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), relationship)
+    run = OxmlElement("w:r")
+    properties = OxmlElement("w:rPr")
+    style = OxmlElement("w:rStyle")
+    style.set(qn("w:val"), "Hyperlink")
+    properties.append(style)
+    run.append(properties)
+    text_element = OxmlElement("w:t")
+    text_element.text = text
+    text_element.set(qn("xml:space"), "preserve")
+    run.append(text_element)
+    link.append(run)
+    paragraph._p.append(link)  # type: ignore[attr-defined]
+
+
+def _tag(document: docx.Document, tag: str) -> None:
+    """A paragraph holding only a ``{%p ... %}`` tag; docxtpl removes it when rendering."""
+    document.add_paragraph(f"{{%p {tag} %}}")
+
+
+def _rate_section(document: docx.Document, heading: str, variable: str, lines: dict[str, str]) -> None:
+    document.add_paragraph(heading, style="Heading 2")
+    _tag(document, f"if {variable}.defined")
+    document.add_paragraph(lines["rate"])
+    _tag(document, f"if {variable}.has_average")
+    document.add_paragraph(f"This compares to an average of {{{{ {variable}.average }}}} in similar authorities.")
+    _tag(document, "endif")
+    _tag(document, f"if {variable}.small")
+    document.add_paragraph("This figure is based on a small number of cases and should be read with care.")
+    _tag(document, "endif")
+    _tag(document, "else")
+    document.add_paragraph(lines["undefined"])
+    _tag(document, "endif")
+    if "count" in lines:
+        document.add_paragraph(lines["count"])
+    document.add_paragraph(
+        f"Statistics are based on a total of {{{{ {variable}.based_on }}}} for the period between {{{{ period }}}}"
+    )
+    for extra in lines.get("after", []):
+        document.add_paragraph(extra)
+
+
+def _statistics_page(document: docx.Document) -> None:
+    heading = document.add_paragraph("{{ authority }}", style="Heading 1")
+    heading.paragraph_format.page_break_before = True
+    document.add_paragraph("For the period ending: {{ period_ending }}")
+    _rate_section(document, "Complaints upheld", "upheld", {
+        "rate": "{{ upheld.percent }} of complaints we investigated were upheld.",
+        "undefined": "We did not complete a detailed investigation of any complaint about your authority in "
+                     "this period, so there is no uphold rate to report.",
+        "count": "{{ upheld.decisions }}",
+    })
+    _rate_section(document, "Compliance with Ombudsman recommendations", "compliance", {
+        "rate": "In {{ compliance.percent }} of cases we were satisfied the authority had successfully "
+                "implemented our recommendations.",
+        "undefined": "We recorded no compliance outcome for your authority in this period, so there is no "
+                     "compliance rate to report.",
+        "after": ["Failure to comply with our recommendations is rare. An authority with a compliance rate "
+                  "below 100% should scrutinise those complaints where it failed to comply and identify any "
+                  "learning."],
+    })
+    _rate_section(document, "Satisfactory remedy provided by the authority", "remedy", {
+        "rate": "In {{ remedy.percent }} of upheld cases we found the authority had provided a satisfactory "
+                "remedy before the complaint reached the Ombudsman.",
+        "undefined": "We did not uphold any complaint about your authority in this period, so there is no "
+                     "satisfactory remedy rate to report.",
+        "count": "{{ remedy.decisions }}",
+    })
+
+
+def build(year_specific: bool) -> docx.Document:
+    document = _new_document()
+    letterhead = document.add_paragraph(style="Title")
+    letterhead.add_run("Local Government & Social Care ")
+    letterhead.add_run("OMBUDSMAN").bold = True
+    date_line = document.add_paragraph("{{ letter_date }}")
+    date_line.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    document.add_paragraph("By email")
+    _tag(document, "if addressee_name")
+    document.add_paragraph("{{ addressee_name }}", style="Address")
+    _tag(document, "endif")
+    document.add_paragraph("{{ job_title }}", style="Address")
+    document.add_paragraph("{{ authority }}")
+    document.add_paragraph("Dear {{ salutation }}")
+    document.add_paragraph("Annual Review letter {{ year }}", style="Heading 1")
+    _paragraph(document, INTRO_2020 if year_specific else INTRO_GENERIC)
+    document.add_paragraph("Complaint statistics", style="Heading 2")
+    _paragraph(document, STATISTICS_INTRO)
+    for name, text in KEY_AREAS:
+        _paragraph(document, text, bold_prefix=name)
+    _paragraph(document, COMPARISON)
+    _paragraph(document, MAP_2020 if year_specific else MAP_GENERIC)
+    document.add_paragraph("Resources to help you get it right", style="Heading 2")
+    for text in RESOURCES_2020 if year_specific else RESOURCES_GENERIC:
+        _paragraph(document, text)
+    document.add_paragraph("Yours sincerely,")
+    for line in SIGNATURE_2020 if year_specific else SIGNATURE_GENERIC:
+        document.add_paragraph(line, style="Address")
+    _statistics_page(document)
+    _prune(document)
+    return document
+
+
+def _prune(document: docx.Document) -> None:
+    """Drop what the default template carries and no letter uses: ~0.9 MB of style XML, a thumbnail."""
+    body = document.element.body
+    used = {e.get(qn("w:val")) for e in body.iter(qn("w:pStyle"), qn("w:rStyle"), qn("w:tblStyle"))}
+    styles = document.styles.element
+    by_id = {s.get(qn("w:styleId")): s for s in styles.findall(qn("w:style"))}
+    keep = {i for i, s in by_id.items() if s.get(qn("w:default")) == "1"} | (used & set(by_id))
+    pending = list(keep)
+    while pending:
+        style = by_id[pending.pop()]
+        for reference in ("w:basedOn", "w:link", "w:next"):
+            element = style.find(qn(reference))
+            if element is not None and element.get(qn("w:val")) in by_id and element.get(qn("w:val")) not in keep:
+                keep.add(element.get(qn("w:val")))
+                pending.append(element.get(qn("w:val")))
+    for style_id, style in by_id.items():
+        if style_id not in keep:
+            styles.remove(style)
+    latent = styles.find(qn("w:latentStyles"))
+    if latent is not None:
+        styles.remove(latent)
+    part = document.part
+    for rel_id, rel in list(part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects") or rel.reltype.endswith("/customXml"):
+            part.drop_rel(rel_id)
+    package_rels = part.package.rels
+    for rel_id, rel in list(package_rels.items()):
+        if rel.reltype.endswith("/thumbnail"):
+            package_rels.pop(rel_id)
+
+
+def main() -> None:
+    for name, year_specific in (("annual-review-letter-2020.docx", True), ("annual-review-letter.docx", False)):
+        build(year_specific).save(HERE / name)
+        print(f"wrote {HERE / name}")
+
+
+if __name__ == "__main__":
+    main()
