@@ -11,6 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterator, Sequence
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -45,6 +48,7 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         encoding = None if "b" in mode else "utf-8"
         with os.fdopen(handle, mode, encoding=encoding, newline="" if encoding else None) as stream:
             yield stream
+        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; a letter is not
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

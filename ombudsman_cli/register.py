@@ -166,15 +166,18 @@ class Register:
         raise UnknownAuthority(f"is not in the register ({self.source}); {hint}", suggestions)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """The official names closest to ``text``."""
+        """The official names closest to ``text``: the best match, and any nearly as close."""
         key = name_key(text)
         keys = {**{k: v[0].name for k, v in self._by_alt_name.items()}, **{k: v[0].name for k, v in self._by_name.items()}}
-        matches = difflib.get_close_matches(key, list(keys), n=limit * 3, cutoff=0.6)
-        names: list[str] = []
-        for match in matches:
-            if keys[match] not in names:
-                names.append(keys[match])
-        return names[:limit]
+        scored: dict[str, float] = {}
+        for match in difflib.get_close_matches(key, list(keys), n=limit * 4, cutoff=0.6):
+            score = difflib.SequenceMatcher(None, key, match).ratio()
+            scored[keys[match]] = max(score, scored.get(keys[match], 0.0))
+        if not scored:
+            return []
+        best = max(scored.values())
+        close = sorted((name for name, score in scored.items() if score >= best - 0.05), key=lambda n: -scored[n])
+        return close[:limit]
 
 
 def load_register(path: str | Path | None = None) -> Register:

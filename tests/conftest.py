@@ -1,0 +1,57 @@
+"""Shared fixtures: the bundled register, and writers for small hand-made exports in CSV and .xlsx."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+from click.testing import CliRunner
+
+from ombudsman_cli.register import Register, load_register
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_LETTER = ROOT.parent / "shared" / "annual-review-letter-2020-bassetlaw.txt"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+HEADER = ["reference", "authority", "decision_date", "outcome", "satisfactory_remedy", "compliance", "compliance_date"]
+
+
+@pytest.fixture(scope="session")
+def register() -> Register:
+    return load_register()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_csv(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = HEADER, bom: bool = False) -> Path:
+    with path.open("w", newline="", encoding="utf-8-sig" if bom else "utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_xlsx(path: Path, rows: Sequence[Sequence[object]], header: Sequence[str] = HEADER, sheet: str = "Sheet1") -> Path:
+    """Dates given as ``date`` become real spreadsheet dates; text stays text."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    worksheet = workbook.active
+    worksheet.title = sheet
+    worksheet.append(list(header))
+    for row in rows:
+        worksheet.append([datetime(v.year, v.month, v.day) if isinstance(v, date) and not isinstance(v, datetime) else v
+                          for v in row])
+    workbook.save(path)
+    return path
+
+
+def as_text(rows: Sequence[Sequence[object]]) -> list[list[object]]:
+    """The same rows with dates written as UK text (31/03/2020), as a CSV export has them."""
+    return [[f"{v:%d/%m/%Y}" if isinstance(v, date) else v for v in row] for row in rows]
