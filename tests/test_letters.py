@@ -1,0 +1,258 @@
+"""Issue 4: the letters — word for word, figure for figure, whole files only, the same bytes twice."""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+
+from ombudsman_cli.cli import cli
+from ombudsman_cli.letters import letter_filename, plan_letters, write_letters
+from ombudsman_cli.rendering import DocumentProperties, LetterRenderer, find_template, render_with_docxtpl
+from ombudsman_cli.stats import compute_statistics
+from ombudsman_cli.validation import load_decisions
+from ombudsman_cli.wording import Contact, letter_context, plural
+from ombudsman_cli.years import BusinessYear
+
+from .conftest import ROOT, SEED_LETTER, as_text, write_csv
+from .test_stats import ADUR, ASHFIELD, BASSETLAW, HAMMERSMITH, ROWS
+
+TEMPLATE_2020 = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
+GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"
+LETTER_DATE = date(2020, 7, 22)
+PROPERTIES = DocumentProperties("Annual Review letter 2020", LETTER_DATE)
+needs_libreoffice = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
+                                       reason="LibreOffice and pdftotext are installed by .ci/run")
+
+
+@pytest.fixture(scope="module")
+def statistics(register, tmp_path_factory):
+    path = write_csv(tmp_path_factory.mktemp("letters") / "d.csv", as_text(ROWS))
+    return compute_statistics(load_decisions(path, register).require_valid().records, register, BusinessYear(2020))
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return LetterRenderer(TEMPLATE_2020, PROPERTIES)
+
+
+def paragraphs(content: bytes | Path) -> list[str]:
+    import io
+
+    document = docx.Document(io.BytesIO(content) if isinstance(content, bytes) else content)
+    return [p.text for p in document.paragraphs]
+
+
+def words(text: str) -> list[str]:
+    return re.sub(r"</?u>", "", text).split()
+
+
+TAYLOR = Contact(title="Mr", surname="Taylor", job_title="Chief Executive")
+
+
+def test_bassetlaw_2020_reads_word_for_word_like_the_seed_letter(statistics, renderer):
+    content = renderer.render(letter_context(statistics.find(BASSETLAW), LETTER_DATE, TAYLOR))
+    text = paragraphs(content)
+    heading = text.index("For the period ending: 31/03/20")
+    assert words(" ".join(text[:heading + 1])) == words(SEED_LETTER.read_text(encoding="utf-8"))
+
+
+def test_statistics_page_sentences_and_figures(statistics, renderer):
+    text = paragraphs(renderer.render(letter_context(statistics.find(BASSETLAW), LETTER_DATE, TAYLOR)))
+    page = text[text.index("For the period ending: 31/03/20") + 1:]
+    period = "for the period between 1 April 2019 to 31 March 2020"
+    assert page == [
+        "Complaints upheld",
+        "67% of complaints we investigated were upheld.",  # 2 of 3
+        "This compares to an average of 27% in similar authorities.",  # 3 of 11
+        "This figure is based on a small number of cases and should be read with care.",
+        "2 upheld decisions",
+        f"Statistics are based on a total of 3 detailed investigations {period}",
+        "Compliance with Ombudsman recommendations",
+        "In 0% of cases we were satisfied the authority had successfully implemented our recommendations.",
+        "This compares to an average of 50% in similar authorities.",
+        "This figure is based on a small number of cases and should be read with care.",
+        f"Statistics are based on a total of 1 compliance outcome {period}",
+        "Failure to comply with our recommendations is rare. An authority with a compliance rate below 100% should "
+        "scrutinise those complaints where it failed to comply and identify any learning.",
+        "Satisfactory remedy provided by the authority",
+        "In 50% of upheld cases we found the authority had provided a satisfactory remedy before the complaint "
+        "reached the Ombudsman.",
+        "This compares to an average of 33% in similar authorities.",
+        "This figure is based on a small number of cases and should be read with care.",
+        "1 satisfactory remedy decision",
+        f"Statistics are based on a total of 2 upheld decisions {period}",
+    ]
+
+
+def test_half_up_percentage_in_the_letter(statistics, renderer):
+    text = paragraphs(renderer.render(letter_context(statistics.find(ADUR), LETTER_DATE)))
+    assert "13% of complaints we investigated were upheld." in text  # 1 of 8 = 12.5%
+    assert "1 upheld decision" in text and "Statistics are based on a total of 8 detailed investigations" in " ".join(text)
+
+
+def test_council_with_no_detailed_investigation_says_so_without_a_percentage(statistics, renderer):
+    text = paragraphs(renderer.render(letter_context(statistics.find(ASHFIELD), LETTER_DATE)))
+    page = " ".join(text[text.index("For the period ending: 31/03/20"):])
+    assert "there is no uphold rate to report" in page
+    assert "there is no compliance rate to report" in page
+    assert "there is no satisfactory remedy rate to report" in page
+    assert "%" not in page.replace("below 100%", "")
+    assert "0 upheld decisions" in page and "a total of 0 detailed investigations" in page
+
+
+def test_council_without_a_contact_is_addressed_to_the_chief_executive(statistics, renderer):
+    text = paragraphs(renderer.render(letter_context(statistics.find(ADUR), LETTER_DATE)))
+    assert text[2:6] == ["By email", "Chief Executive", "Adur District Council", "Dear Chief Executive"]
+
+
+def test_hammersmith_and_fulham_is_valid_xml_and_opens(statistics, renderer):
+    content = renderer.render(letter_context(statistics.find(HAMMERSMITH), LETTER_DATE))
+    text = paragraphs(content)
+    assert "London Borough of Hammersmith & Fulham" in text
+    assert letter_filename("London Borough of Hammersmith & Fulham") == "london-borough-of-hammersmith-fulham.docx"
+
+
+def test_fast_path_gives_the_same_bytes_as_plain_docxtpl(statistics, renderer):
+    for code in (BASSETLAW, ASHFIELD, HAMMERSMITH):
+        context = letter_context(statistics.find(code), LETTER_DATE, TAYLOR if code == BASSETLAW else None)
+        assert renderer.render(context) == render_with_docxtpl(TEMPLATE_2020, context, PROPERTIES)
+    generic = LetterRenderer(GENERIC, PROPERTIES)
+    context = letter_context(statistics.find(HAMMERSMITH), LETTER_DATE)
+    assert generic.render(context) == render_with_docxtpl(GENERIC, context, PROPERTIES)
+
+
+def test_hyperlinks_are_real(statistics, renderer, tmp_path):
+    path = tmp_path / "b.docx"
+    path.write_bytes(renderer.render(letter_context(statistics.find(BASSETLAW), LETTER_DATE, TAYLOR)))
+    document = docx.Document(path)
+    targets = {r.target_ref for r in document.part.rels.values() if r.is_external}
+    assert "https://www.lgo.org.uk/training" in targets and "https://www.lgo.org.uk/your-councils-performance" in targets
+    links = [h.text for p in document.paragraphs for h in p.hyperlinks]
+    assert links == ["Your council's performance", "website", "Your council's performance", "www.lgo.org.uk/training"]
+
+
+def test_missing_template_variable_stops_before_anything_is_written(statistics, tmp_path):
+    template = tmp_path / "t.docx"
+    document = docx.Document(GENERIC)
+    document.add_paragraph("{{ chief_executive_mobile }}")
+    document.save(template)
+    renderer = LetterRenderer(template, PROPERTIES)
+    planned = plan_letters(statistics, LETTER_DATE, codes=[BASSETLAW])
+    with pytest.raises(Exception, match="chief_executive_mobile"):
+        write_letters(planned, renderer, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_generic_template_for_a_year_without_its_own(tmp_path):
+    assert find_template(2020, folders=[ROOT / "letter_templates"]) == TEMPLATE_2020
+    assert find_template(2021, folders=[ROOT / "letter_templates"]) == GENERIC
+    text = paragraphs(GENERIC)
+    assert not any("2020" in line or "Michael King" in line for line in text)
+
+
+def test_plural():
+    assert plural(1, "upheld decision") == "1 upheld decision"
+    assert plural(2, "upheld decision") == "2 upheld decisions"
+    assert plural(0, "compliance outcome") == "0 compliance outcomes"
+
+
+def run_letters(runner, tmp_path, *extra):
+    path = write_csv(tmp_path / "d.csv", as_text(ROWS))
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("authority,title,forename,surname,job_title,email\nE07000171,Mr,,Taylor,Chief Executive,\n")
+    return runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--contacts", str(contacts),
+                               "--letter-date", "2020-07-22", *extra])
+
+
+def test_letters_command_writes_one_per_council_and_a_manifest(runner, tmp_path, monkeypatch, register):
+    monkeypatch.chdir(tmp_path)
+    result = run_letters(runner, tmp_path, "--out", "out", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    councils = [a for a in register.active_in(BusinessYear(2020)) if a.group]
+    files = sorted(p.name for p in (tmp_path / "out").glob("*.docx"))
+    assert files == sorted(letter_filename(a.name) for a in councils)
+    with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
+        manifest = list(csv.DictReader(handle))
+    assert len(manifest) == len(files)
+    bassetlaw = next(r for r in manifest if r["code"] == BASSETLAW)
+    assert bassetlaw["file"] == "bassetlaw-district-council.docx"
+    assert (bassetlaw["uphold_percent"], bassetlaw["average_uphold_percent"], bassetlaw["upheld"], bassetlaw["investigated"]) == ("67%", "27%", "2", "3")
+    assert bassetlaw["satisfactory_remedy_percent"] == "50%" and bassetlaw["compliance_percent"] == "0%"
+    import hashlib
+    assert bassetlaw["sha256"] == hashlib.sha256((tmp_path / "out" / bassetlaw["file"]).read_bytes()).hexdigest()
+    text = paragraphs(tmp_path / "out" / "bassetlaw-district-council.docx")
+    assert "Dear Mr Taylor" in text and "22 July 2020" in text
+    assert "Template:" in result.stderr and "annual-review-letter-2020.docx" in result.stderr
+
+
+def test_rerun_is_byte_identical(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for out in ("one", "two"):
+        assert run_letters(runner, tmp_path, "--out", out, "--authority", "Bassetlaw", "--authority", "Adur").exit_code == 0
+    for name in ("bassetlaw-district-council.docx", "adur-district-council.docx", "manifest.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_default_folder_is_letters_year(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run_letters(runner, tmp_path, "--authority", "Bassetlaw").exit_code == 0
+    assert (tmp_path / "letters" / "2020" / "bassetlaw-district-council.docx").is_file()
+
+
+def test_interrupted_run_leaves_only_complete_letters(statistics, tmp_path, monkeypatch):
+    renderer = LetterRenderer(TEMPLATE_2020, PROPERTIES)
+    planned = plan_letters(statistics, LETTER_DATE)
+    real_render = renderer.render
+    calls = []
+
+    def render_then_interrupt(context):
+        calls.append(context["code"])
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real_render(context)
+
+    monkeypatch.setattr(renderer, "render", render_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        write_letters(planned, renderer, tmp_path / "out", jobs=1)
+    left = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert left == sorted([p.filename for p in planned[:3]] + ["manifest.csv"])
+    with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
+        assert [r["file"] for r in csv.DictReader(handle)] == [p.filename for p in planned[:3]]
+    for name in left[:-1]:
+        docx.Document(tmp_path / "out" / name)  # each one complete
+
+
+def test_unknown_authority_and_pdf_without_libreoffice(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_letters(runner, tmp_path, "--authority", "Nowhere Council")
+    assert result.exit_code == 2 and "Nowhere Council" in result.output
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("OMBUDSMAN_SOFFICE", raising=False)
+    result = run_letters(runner, tmp_path, "--authority", "Bassetlaw", "--pdf", "--out", "pdfout")
+    assert result.exit_code == 1 and "apt-get install libreoffice-writer-nogui" in result.output
+    assert not (tmp_path / "pdfout").exists()
+
+
+@needs_libreoffice
+def test_pdf_letters_carry_the_figures(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_letters(runner, tmp_path, "--out", "out", "--pdf", "--authority", "Bassetlaw",
+                         "--authority", "Hammersmith and Fulham", "--authority", "Ashfield")
+    assert result.exit_code == 0, result.output
+    text = subprocess.run(["pdftotext", "out/bassetlaw-district-council.pdf", "-"], capture_output=True, text=True).stdout
+    flat = " ".join(text.split())
+    assert "67% of complaints we investigated were upheld." in flat
+    assert "In 50% of upheld cases" in flat and "a total of 3 detailed investigations" in flat
+    hammersmith = subprocess.run(["pdftotext", "out/london-borough-of-hammersmith-fulham.pdf", "-"],
+                                 capture_output=True, text=True).stdout
+    assert "London Borough of Hammersmith & Fulham" in hammersmith  # LibreOffice opened it
+    with open("out/manifest.csv", newline="") as handle:
+        assert all(r["pdf"] and len(r["pdf_sha256"]) == 64 for r in csv.DictReader(handle))
+    assert not list(Path("out").glob(".*"))  # no scratch folders or partial files left
