@@ -186,7 +186,7 @@ def cli() -> None:
 @export_options
 @year_option
 @format_option("table", "json")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1),
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
               help="Problems and warnings listed in the table (json lists all).")
 def check(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
           authorities_path: Path | None, year: BusinessYear | None, output_format: str, limit: int) -> None:
@@ -338,8 +338,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
 
         day = date.today()
         _stderr(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
-    folders = [Path("letter_templates"), Path(__file__).resolve().parent.parent / "letter_templates"]
-    template_path = find_template(year.end_year, template or settings.template, folders)
+    template_path = find_template(year.end_year, template or settings.template)
     statistics = compute_statistics(decisions.records, session.register, year, average or settings.average)
     contacts_file = contacts_path or settings.contacts
     contacts = load_contacts(contacts_file, session.register) if contacts_file else {}

@@ -29,7 +29,7 @@ def mark(value: Rate, average: Rate) -> str:
 def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Problem],
                 warnings: Sequence[Problem], limit: int) -> None:
     name = Path(summary["file"]).name
-    console.print(f"[bold]{summary['file']}[/]")
+    console.print(f"Checked [bold]{summary['file']}[/]" + (f" (sheet {summary['sheet']})" if summary.get("sheet") else ""))
     console.print(f"  rows: {summary['rows']:,} ({summary['valid_rows']:,} without problems)")
     years = ", ".join(f"{label}: {n:,}" for label, n in summary["years"].items()) or "none"
     console.print(f"  business years: {years}")

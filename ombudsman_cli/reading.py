@@ -10,7 +10,10 @@ same whichever runs, because every cell goes through :func:`ombudsman_cli.values
 from __future__ import annotations
 
 import csv
+import gc
+import itertools
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Literal, Sequence
@@ -40,14 +43,35 @@ class Table:
     def rows(self) -> Iterator[tuple[int, Sequence[object]]]:
         return zip(self.row_numbers, self.cells)
 
-    def column(self, index: int) -> list[object]:
-        """One column's raw cells, ``None`` where a short row has no cell there."""
-        return [row[index] if index < len(row) else None for row in self.cells]
+    def columns(self, wanted: dict[str, int]) -> dict[str, Sequence[object]]:
+        """Raw cells by column (name -> index in ``wanted``); ``None`` where a short row has no cell."""
+        if not self.cells:
+            return {name: [] for name in wanted}
+        transposed = list(itertools.zip_longest(*self.cells))
+        return {name: transposed[index] if index < len(transposed) else [None] * len(self.cells)
+                for name, index in wanted.items()}
+
+
+@contextmanager
+def bulk_allocation() -> Iterator[None]:
+    """Pause the cycle collector while millions of cells are made: they form no cycles, and its passes
+    over them would cost more than the reading itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_table(path: str | Path, sheet: str | None = None, engine: Engine = "calamine") -> Table:
     """Read the first sheet (or ``sheet``) of a workbook, or a UTF-8 CSV file, into a :class:`Table`."""
-    path = Path(path)
+    with bulk_allocation():
+        return _read_table(Path(path), sheet, engine)
+
+
+def _read_table(path: Path, sheet: str | None, engine: Engine) -> Table:
     if not path.exists():
         raise InputFileError(path, "no such file. Check the path, or set it in ombudsman.toml.")
     if path.is_dir():
@@ -68,8 +92,12 @@ def read_table(path: str | Path, sheet: str | None = None, engine: Engine = "cal
     return _table_from_rows(path, raw_rows, sheet)
 
 
+def _is_blank(row: Sequence[object]) -> bool:
+    return not any(cell_text(c) for c in row)
+
+
 def _table_from_rows(path: Path, raw_rows: list[Sequence[object]], sheet: str | None) -> Table:
-    numbered = [(number, row) for number, row in enumerate(raw_rows, start=1) if any(cell_text(c) for c in row)]
+    numbered = [(number, row) for number, row in enumerate(raw_rows, start=1) if not _is_blank(row)]
     if not numbered:
         raise InputFileError(path, "is empty; expected a header row and one row per decision.")
     header_number, header_row = numbered[0]

@@ -13,6 +13,7 @@ properties come from the letter date, never from the clock.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import struct
@@ -56,6 +57,19 @@ def jinja_environment() -> Environment:
     return _CompilingOnceEnvironment(autoescape=True)
 
 
+def template_folders() -> list[Path]:
+    """Where templates are looked for: ``./letter_templates`` (the team's working copy), the checkout
+    this package runs from, then the templates installed with the package."""
+    folders = [Path("letter_templates"), Path(__file__).resolve().parent.parent / "letter_templates"]
+    try:
+        spec = importlib.util.find_spec("ombudsman_cli.letter_templates")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        folders += [Path(p) for p in spec.submodule_search_locations]
+    return folders
+
+
 def find_template(year: int, template: Path | None = None, folders: list[Path] | None = None) -> Path:
     """``template`` if given; else the year's own template, else the generic one, from the first folder
     that has it (``./letter_templates``, then the copy shipped with the package)."""
@@ -63,7 +77,7 @@ def find_template(year: int, template: Path | None = None, folders: list[Path] |
         if not template.is_file():
             raise TemplateProblem(f"template {template} does not exist")
         return template
-    search = [Path(f) for f in (folders or [])]
+    search = [Path(f) for f in (template_folders() if folders is None else folders)]
     for name in (TEMPLATE_PATTERN.format(year=year), GENERIC_TEMPLATE):
         for folder in search:
             if (folder / name).is_file():

@@ -16,7 +16,7 @@ from typing import Any, Callable, Hashable
 import pandas as pd
 
 from .errors import ExportHasProblems, InputFileError
-from .reading import Engine, Table, read_table
+from .reading import Engine, Table, bulk_allocation, read_table
 from .register import Authority, Register, UnknownAuthority
 from .values import DATE_EXPECTED, cell_text, header_key, name_key, parse_date
 from .years import BusinessYear, business_year_of
@@ -118,6 +118,7 @@ class Decisions:
     records: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    sheet: str | None = None
 
     @property
     def invalid_rows(self) -> list[int]:
@@ -146,7 +147,8 @@ def load_decisions(
 
 def validate(table: Table, register: Register, few_cases: int = DEFAULT_FEW_CASES) -> Decisions:
     """Check every row of ``table`` against the export contract and the register."""
-    return _Validator(table, register).run(few_cases)
+    with bulk_allocation():
+        return _Validator(table, register).run(few_cases)
 
 
 class _Validator:
@@ -158,7 +160,7 @@ class _Validator:
         self.warnings: list[Problem] = []
         self.bad: set[int] = set()  # indexes into table.cells
         self.headers = self._map_headers()
-        self.columns = {name: table.column(index) for name, index in self.headers.items()}
+        self.columns = table.columns(self.headers)
 
     # -- columns ---------------------------------------------------------------------------------
 
@@ -216,28 +218,33 @@ class _Validator:
         self, column: str, parse: Callable[[object], Any], expected: str, required: bool = False
     ) -> list[Any]:
         """Parse every cell of a column, once per distinct value; blank cells are ``None``."""
-        cache: dict[tuple[type, Hashable], tuple[Any, str | None]] = {}
-        values: list[Any] = []
-        for index, cell in enumerate(self.raw(column)):
-            key = (type(cell), cell)
-            if key not in cache:
-                if cell is None or cell_text(cell) == "":
-                    cache[key] = (None, "is blank; every decision needs one" if required else None)
-                else:
-                    try:
-                        cache[key] = (parse(cell), None)
-                    except ValueError as error:
-                        cache[key] = (None, str(error))
-            value, message = cache[key]
-            if message:
-                self.error(index, column, cell, message, expected)
-            values.append(value)
-        return values
+        cells = self.raw(column)
+        # Text is the common case; other types are keyed with their type so that 1 and True differ.
+        keys = [c if type(c) is str else (type(c), c) for c in cells]
+        first_cell = dict(zip(keys, cells))
+        parsed: dict[Hashable, tuple[Any, str | None]] = {}
+        for key, cell in first_cell.items():
+            if cell is None or cell_text(cell) == "":
+                parsed[key] = (None, "is blank; every decision needs one" if required else None)
+                continue
+            try:
+                parsed[key] = (parse(cell), None)
+            except ValueError as error:
+                parsed[key] = (None, str(error))
+        bad = {key: message for key, (_, message) in parsed.items() if message}
+        if bad:
+            for index, key in enumerate(keys):
+                if key in bad:
+                    self.error(index, column, cells[index], bad[key], expected)
+        return [parsed[key][0] for key in keys]
 
     # -- the checks ------------------------------------------------------------------------------
 
     def run(self, few_cases: int) -> Decisions:
-        references = self.parse_column("reference", cell_text, "the case reference, e.g. 19 004 512", True)
+        references = [cell_text(c) or None for c in self.raw("reference")]
+        for index in (i for i, reference in enumerate(references) if reference is None):
+            self.error(index, "reference", self.raw("reference")[index], "is blank; every decision needs one",
+                       "the case reference, e.g. 19 004 512")
         self._check_duplicates(references)
         decided = self.parse_column("decision_date", parse_date, DATE_EXPECTED, True)
         received = self.parse_column("received_date", parse_date, DATE_EXPECTED)
@@ -255,7 +262,7 @@ class _Validator:
         remedies = self.parse_column("satisfactory_remedy", _parse_yes_no, _REMEDY_EXPECTED)
         compliance = self.parse_column("compliance", _parse_compliance, _COMPLIANCE_EXPECTED)
         compliance_dates = self.parse_column("compliance_date", parse_date, DATE_EXPECTED)
-        categories = [cell_text(c) for c in self.raw("category")]
+        categories = [c or "" for c in self.parse_column("category", cell_text, "")]
         for index, outcome in enumerate(outcomes):
             if outcome is None or outcome == UPHELD:
                 continue
@@ -317,14 +324,14 @@ class _Validator:
         records["compliance_year"] = records["compliance_year"].astype("Int64")
         self._warn_about_few_cases(records, few_cases)
         self.problems.sort(key=lambda p: (p.row or 0))
-        return Decisions(self.table.path, self.count, records, self.problems, self.warnings)
+        return Decisions(self.table.path, self.count, records, self.problems, self.warnings, self.table.sheet)
 
     def _check_duplicates(self, references: list[str | None]) -> None:
         first_row: dict[str, int] = {}
         for index, reference in enumerate(references):
             if reference is None:
                 continue
-            key = "".join(reference.split()).upper()
+            key = reference.replace(" ", "").upper()
             if key in first_row:
                 self.error(
                     index, "reference", reference,
@@ -336,32 +343,34 @@ class _Validator:
 
     def _authorities(self, decided: list[date | None]) -> list[Authority | None]:
         cells = self.raw("authority")
-        found: dict[str, Authority | UnknownAuthority] = {}
-        result: list[Authority | None] = []
-        for index, cell in enumerate(cells):
+        found: dict[Hashable, Authority | UnknownAuthority | None] = {}
+        for cell in set(cells):
             text = cell_text(cell)
             if not text:
+                found[cell] = None
+                continue
+            try:
+                found[cell] = self.register.find(text)
+            except UnknownAuthority as error:
+                found[cell] = error
+        result: list[Authority | None] = [found[cell] for cell in cells]  # type: ignore[misc]
+        for index, match in enumerate(result):
+            if isinstance(match, Authority):
+                continue
+            cell = cells[index]
+            if match is None:
                 self.error(index, "authority", cell, "is blank; every decision names the authority complained about",
                            "the authority's official name or GSS code")
-                result.append(None)
                 continue
-            if text not in found:
-                try:
-                    found[text] = self.register.find(text)
-                except UnknownAuthority as error:
-                    found[text] = error
-            match = found[text]
             if isinstance(match, UnknownAuthority) and match.ambiguous and decided[index]:
                 # One name, several authorities: the one that existed on the day may settle it.
                 try:
-                    match = self.register.find(text, on=decided[index])
+                    result[index] = self.register.find(cell_text(cell), on=decided[index])
+                    continue
                 except UnknownAuthority as error:
                     match = error
-            if isinstance(match, UnknownAuthority):
-                self.error(index, "authority", cell, str(match), "the authority's official name or GSS code")
-                result.append(None)
-            else:
-                result.append(match)
+            self.error(index, "authority", cell, str(match), "the authority's official name or GSS code")
+            result[index] = None
         return result
 
     def _check_types(self, authorities: list[Authority | None]) -> None:
@@ -404,8 +413,8 @@ class _Validator:
                 )
 
     def _warn_about_few_cases(self, records: pd.DataFrame, few_cases: int) -> None:
-        counts = Counter(zip(records["authority"], records["decision_year"]))
-        for (authority, year), count in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0])):
+        counts = records.groupby(["decision_year", "authority"]).size()
+        for (year, authority), count in counts.items():
             if count < few_cases:
                 self.warnings.append(
                     Problem(
@@ -450,6 +459,7 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None) -> dict[st
     outcomes = records["outcome"].value_counts()
     return {
         "file": decisions.path,
+        "sheet": decisions.sheet,
         "rows": decisions.rows,
         "valid_rows": decisions.rows - len(decisions.invalid_rows),
         "year": year.end_year if year else None,

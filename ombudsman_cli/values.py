@@ -42,6 +42,8 @@ def name_key(name: str) -> str:
 
 def cell_text(value: object) -> str:
     """A cell as the text a person sees in it; integral numbers without ``.0``; blank for empty."""
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):

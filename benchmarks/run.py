@@ -1,0 +1,214 @@
+"""Benchmark the national run: ``python benchmarks/run.py`` (add ``--quick`` to skip the slow baselines).
+
+Makes national-scale exports (every authority active in 2019/20, 20,000 decisions; 200,000 rows over
+ten years), then measures in one run: reading, statistics, every letter with ``--jobs 1`` and with all
+cores, PDF for every letter, the naive docxtpl pipeline on the same template as the baseline, and
+``ombudsman --help``. Prints a table of times, letters per second, peak memory and ratios, then the
+issue's targets. Not part of the test suite: speed is measured here, never asserted in a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "examples"))
+
+from make_example_data import HEADERS, make_decisions, write_csv, write_xlsx  # noqa: E402
+
+from ombudsman_cli.register import load_register  # noqa: E402
+
+LETTER_DATE = date(2020, 7, 22)
+TEMPLATE = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
+
+
+def timed(function: Callable[[], object]) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+# Runs the CLI and records the process's own peak resident memory (VmHWM). The rusage of a child is no
+# use here: Linux carries the parent's high-water mark across fork and exec into it.
+_MEASURED = """
+import atexit, os, runpy, sys
+def report():
+    with open('/proc/self/status') as status, open(os.environ['BENCH_MEMORY'], 'w') as out:
+        out.write(next(line.split()[1] for line in status if line.startswith('VmHWM')))
+atexit.register(report)
+sys.argv = ['ombudsman', *sys.argv[1:]]
+runpy.run_module('ombudsman_cli', run_name='__main__')
+"""
+
+
+def run_command(arguments: list[str], cwd: Path) -> tuple[float, float | None]:
+    """Wall time and peak memory (MB, the main process; workers are extra) of one ``ombudsman`` command."""
+    with tempfile.NamedTemporaryFile(suffix=".memory") as memory_file:
+        environment = {**os.environ, "BENCH_MEMORY": memory_file.name}
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, "-c", _MEASURED, *arguments], cwd=cwd, env=environment,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        elapsed = time.perf_counter() - start
+        if result.returncode != 0:
+            raise SystemExit(f"ombudsman {' '.join(arguments)} failed:\n{result.stderr.decode()}")
+        text = Path(memory_file.name).read_text().strip()
+    return elapsed, int(text) / 1024 if text else None
+
+
+def naive_pipeline(export: Path, out: Path) -> int:
+    """How a docxtpl user first writes it: openpyxl read, then load/render/save for each letter."""
+    from docxtpl import DocxTemplate
+
+    from ombudsman_cli.letters import letter_filename, plan_letters
+    from ombudsman_cli.stats import compute_statistics
+    from ombudsman_cli.validation import load_decisions
+    from ombudsman_cli.years import BusinessYear
+
+    register = load_register()
+    decisions = load_decisions(export, register, engine="openpyxl").require_valid()
+    statistics = compute_statistics(decisions.records, register, BusinessYear(2020))
+    planned = plan_letters(statistics, LETTER_DATE)
+    for letter in planned:
+        document = DocxTemplate(str(TEMPLATE))
+        document.render(letter.context, autoescape=True)
+        document.save(out / letter_filename(letter.context["authority"]))
+    return len(planned)
+
+
+def soffice_per_letter(letters: list[Path], out: Path) -> float:
+    """Seconds a letter when LibreOffice is started once for each letter."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice
+    with tempfile.TemporaryDirectory() as profile:
+        start = time.perf_counter()
+        for letter in letters:
+            subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                            "--outdir", str(out), str(letter)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           check=True)
+        return (time.perf_counter() - start) / len(letters)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="skip the openpyxl 200,000-row read and PDF baselines")
+    parser.add_argument("--no-pdf", action="store_true", help="skip everything that needs LibreOffice")
+    options = parser.parse_args()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    has_soffice = bool(shutil.which("soffice") or shutil.which("libreoffice")) and not options.no_pdf
+    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, {platform.system()}")
+
+    from ombudsman_cli.reading import read_table
+    from ombudsman_cli.stats import compute_statistics
+    from ombudsman_cli.validation import load_decisions
+    from ombudsman_cli.years import BusinessYear
+
+    register = load_register()
+    work = Path(tempfile.mkdtemp(prefix="ombudsman-bench-"))
+    national_rows = make_decisions(register, [2020], per_year=20_000, seed=1)
+    decade_rows = make_decisions(register, list(range(2011, 2021)), per_year=20_000, seed=2)
+    files = {}
+    for name, rows in (("20k", national_rows), ("200k", decade_rows)):
+        write_xlsx(work / f"{name}.xlsx", rows)
+        write_csv(work / f"{name}.csv", rows)
+        files[name] = (work / f"{name}.xlsx", work / f"{name}.csv")
+    print(f"exports in {work}: 20,000 decisions for 2019/20 and 200,000 over 2010/11-2019/20 ({len(HEADERS)} columns)\n")
+
+    results: list[tuple[str, float, int | None, float | None, str]] = []
+
+    def record(step: str, seconds: float, letters: int | None = None, memory: float | None = None,
+               baseline: float | None = None) -> None:
+        ratio = f"{baseline / seconds:.1f}x faster" if baseline else ""
+        results.append((step, seconds, letters, memory, ratio))
+
+    read_openpyxl_20k, _ = timed(lambda: read_table(files["20k"][0], engine="openpyxl"))
+    record("read 20k .xlsx, openpyxl (baseline)", read_openpyxl_20k)
+    seconds, _ = timed(lambda: read_table(files["20k"][0]))
+    record("read 20k .xlsx, calamine", seconds, baseline=read_openpyxl_20k)
+    seconds, _ = timed(lambda: read_table(files["20k"][1]))
+    record("read 20k .csv", seconds, baseline=read_openpyxl_20k)
+    read_openpyxl_200k = None
+    if not options.quick:
+        read_openpyxl_200k, _ = timed(lambda: read_table(files["200k"][0], engine="openpyxl"))
+        record("read 200k .xlsx, openpyxl (baseline)", read_openpyxl_200k)
+    seconds, _ = timed(lambda: read_table(files["200k"][0]))
+    record("read 200k .xlsx, calamine", seconds, baseline=read_openpyxl_200k)
+    seconds, _ = timed(lambda: read_table(files["200k"][1]))
+    record("read 200k .csv", seconds, baseline=read_openpyxl_200k)
+    for name in ("20k", "200k"):
+        seconds, decisions = timed(lambda: load_decisions(files[name][1], register))
+        record(f"read + validate {name} .csv", seconds)
+        seconds, _ = timed(lambda: compute_statistics(decisions.records, register, BusinessYear(2020)))  # type: ignore[union-attr]
+        record(f"statistics {name} (with two trend years)", seconds)
+
+    naive_out = work / "naive"
+    naive_out.mkdir()
+    naive_seconds, letters = timed(lambda: naive_pipeline(files["20k"][0], naive_out))
+    record("naive docxtpl pipeline: openpyxl + load/render/save (baseline)", naive_seconds, letters)  # type: ignore[arg-type]
+    common = ["letters", "--year", "2020", "--letter-date", "2020-07-22", "--decisions"]
+    national: dict[int, float] = {}
+    national_memory = 0.0
+    for jobs in sorted({1, cores}):
+        seconds, memory = run_command([*common, str(files["20k"][0]), "--out", str(work / f"jobs{jobs}"),
+                                       "--jobs", str(jobs)], ROOT)
+        national[jobs] = seconds
+        national_memory = max(national_memory, memory or 0.0)
+        record(f"ombudsman letters, 20k .xlsx, --jobs {jobs}", seconds, letters, memory, naive_seconds)  # type: ignore[arg-type]
+    pdf_seconds = None
+    per_letter_soffice = None
+    if has_soffice:
+        pdf_seconds, memory = run_command([*common, str(files["20k"][0]), "--out", str(work / "pdf"), "--pdf",
+                                           "--jobs", str(cores)], ROOT)
+        if not options.quick:
+            sample = sorted((work / "pdf").glob("*.docx"))[:10]
+            sample_out = work / "pdf-one-by-one"
+            sample_out.mkdir()
+            per_letter_soffice = soffice_per_letter(sample, sample_out)
+            record("one soffice per letter (baseline, from 10 letters)", per_letter_soffice * letters, letters)  # type: ignore[operator]
+        record(f"ombudsman letters --pdf, --jobs {cores}", pdf_seconds, letters, memory,  # type: ignore[arg-type]
+               per_letter_soffice * letters if per_letter_soffice else None)  # type: ignore[operator]
+    stats_times = {}
+    for kind, path in (("csv", files["200k"][1]), ("xlsx", files["200k"][0])):
+        stats_times[kind], memory = run_command(["stats", "--year", "2020", "--decisions", str(path)], ROOT)
+        record(f"ombudsman stats --year 2020, 200k .{kind}", stats_times[kind], memory=memory)
+    help_times = [run_command(["--help"], ROOT)[0] for _ in range(5)]
+    record("ombudsman --help (best of 5)", min(help_times))
+
+    width = max(len(r[0]) for r in results)
+    print(f"{'step':<{width}}  {'seconds':>8}  {'letters/s':>9}  {'peak MB':>7}  vs baseline")
+    for step, seconds, letters_done, memory, ratio in results:
+        rate = f"{letters_done / seconds:9.0f}" if letters_done else " " * 9
+        mem = f"{memory:7.0f}" if memory else " " * 7
+        print(f"{step:<{width}}  {seconds:8.2f}  {rate}  {mem}  {ratio}")
+
+    best = min(national.values())
+    print("\ntargets (2 cores):")
+    checks = [
+        (f"national run {best:.2f} s < 3 s and >= 5x naive ({naive_seconds / best:.1f}x)",
+         best < 3 and naive_seconds / best >= 5),
+        (f"stats on 200k rows: csv {stats_times['csv']:.2f} s, xlsx {stats_times['xlsx']:.2f} s < 5 s",
+         max(stats_times.values()) < 5),
+        (f"--help {min(help_times):.2f} s < 0.3 s", min(help_times) < 0.3),
+        (f"peak memory of the national run {national_memory:.0f} MB < 500 MB", national_memory < 500),
+    ]
+    if pdf_seconds is not None:
+        speedup = f", {per_letter_soffice * letters / pdf_seconds:.1f}x one soffice per letter" if per_letter_soffice else ""  # type: ignore[operator]
+        checks.append((f"PDF for every letter {pdf_seconds:.1f} s < 40 s{speedup}",
+                       pdf_seconds < 40 and (not per_letter_soffice or per_letter_soffice * letters / pdf_seconds >= 8)))  # type: ignore[operator]
+    for text, ok in checks:
+        print(f"  [{'met' if ok else 'MISSED'}] {text}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
