@@ -267,6 +267,75 @@ def _statistics_page(document: docx.Document) -> None:
     })
 
 
+def _table(document: docx.Document, header: list[str], cells: list[str], loop: str,
+           widths: list[float], description: str = "", small_column: int | None = None) -> None:
+    """A table whose body rows repeat with docxtpl's ``{%tr for ... %}``: header, loop, row, endfor."""
+    table = document.add_table(rows=4, cols=len(header))
+    table.style = document.styles["Table Grid"]
+    for row, texts in enumerate([header, [f"{{%tr {loop} %}}"], cells, ["{%tr endfor %}"]]):
+        for column, text in enumerate(texts):
+            table.cell(row, column).text = text
+    for cell in table.rows[0].cells:
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    table.autofit = False
+    for column, width in zip(table.columns, widths):
+        column.width = Cm(width)  # the grid, which LibreOffice follows
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = Cm(width)  # each cell, which Word follows
+    header_properties = table.rows[0]._tr.get_or_add_trPr()
+    header_properties.append(OxmlElement("w:tblHeader"))  # repeated on a new page
+    for row in table.rows:
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    if small_column is not None:
+        for run in table.cell(2, small_column).paragraphs[0].runs:
+            run.font.size = Pt(7)
+    if description:
+        properties = table._tbl.tblPr
+        element = OxmlElement("w:tblDescription")
+        element.set(qn("w:val"), description)
+        properties.append(element)
+
+
+def _more_statistics(document: docx.Document) -> None:
+    """What councils ask for beyond the 2020 letter: rate per residents, trend, breakdowns, a chart."""
+    document.add_paragraph("Upheld decisions per 100,000 residents", style="Heading 2")
+    _tag(document, "if per_100k.defined")
+    document.add_paragraph("We upheld {{ per_100k.value }} decisions per 100,000 residents.")
+    _tag(document, "if per_100k.has_average")
+    document.add_paragraph("This compares to an average of {{ per_100k.average }} in similar authorities.")
+    _tag(document, "endif")
+    document.add_paragraph("Based on a population of {{ per_100k.population }}.")
+    _tag(document, "else")
+    document.add_paragraph("A rate per 100,000 residents is not available: we have no population for your "
+                           "authority.")
+    _tag(document, "endif")
+    _tag(document, "if chart.shown")
+    document.add_paragraph("Your authority beside similar authorities", style="Heading 2")
+    _table(document, ["Statistic", "", "Chart", "Figure"],
+           ["{{ bar.label }}", "{{ bar.who }}", "{{ bar.bar }}", "{{ bar.figure }}"],
+           "for bar in chart.bars", [4.0, 3.2, 5.6, 3.2], "{{ chart.description }}", small_column=2)
+    document.add_paragraph("█ your authority, ░ the average of similar authorities; each block is 5%.")
+    _tag(document, "endif")
+    _tag(document, "if trend.shown")
+    document.add_paragraph("Your figures over three years", style="Heading 2")
+    _table(document, ["", "This year ({{ trend.this_year }})", "Last year ({{ trend.last_year }})",
+                      "The year before ({{ trend.year_before }})"],
+           ["{{ row.label }}", "{{ row.this_year }}", "{{ row.last_year }}", "{{ row.year_before }}"],
+           "for row in trend.rows", [6.5, 3.2, 3.2, 3.2])
+    _tag(document, "endif")
+    document.add_paragraph("Decisions by outcome", style="Heading 2")
+    _table(document, ["Outcome", "Decisions"], ["{{ row.outcome }}", "{{ row.decisions }}"],
+           "for row in outcomes", [10.0, 3.0])
+    document.add_paragraph("In all, {{ decisions }} for the period between {{ period }}.")
+    _tag(document, "if categories.shown")
+    document.add_paragraph("Decisions by service area", style="Heading 2")
+    _table(document, ["Service area", "Decisions"], ["{{ row.category }}", "{{ row.decisions }}"],
+           "for row in categories.rows", [10.0, 3.0])
+    _tag(document, "endif")
+
+
 def build(year_specific: bool) -> docx.Document:
     document = _new_document()
     letterhead = document.add_paragraph(style="Title")
@@ -296,6 +365,8 @@ def build(year_specific: bool) -> docx.Document:
     for line in SIGNATURE_2020 if year_specific else SIGNATURE_GENERIC:
         document.add_paragraph(line, style="Address")
     _statistics_page(document)
+    if not year_specific:
+        _more_statistics(document)
     _prune(document)
     return document
 

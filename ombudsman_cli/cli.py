@@ -257,7 +257,7 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     decisions = session.valid_decisions(skip_invalid)
     year = session.year_or_latest(year)
     statistics = compute_statistics(decisions.records, session.register, year,
-                                    average or session.settings.average)
+                                    average or session.settings.average, few_cases=session.settings.few_cases)
     entries = [
         e for e in statistics.authorities
         if (not wanted or e.authority.code in wanted) and (group is None or (e.authority.group or "").lower() == group.lower())
@@ -295,6 +295,8 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
               help="Date printed on the letters, ISO (2020-07-22) [default: [letters] dates in the config, else today].")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each letter (needs LibreOffice).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
+@click.option("--chart/--no-chart", default=None,
+              help="A bar chart of the three rates on the statistics page, where the template has one [default: on].")
 @click.option("--other-bodies", is_flag=True, default=None,
               help="Also write to bodies outside the comparison groups (combined authorities, the GLA).")
 @average_option
@@ -303,7 +305,8 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
 def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
             authorities_path: Path | None, year: BusinessYear | None, out_dir: Path | None,
             authority_names: tuple[str, ...], template: Path | None, contacts_path: Path | None,
-            letter_date: Any, pdf: bool, jobs: int | None, other_bodies: bool | None, average: str | None,
+            letter_date: Any, pdf: bool, jobs: int | None, chart: bool | None, other_bodies: bool | None,
+            average: str | None,
             output_format: str, skip_invalid: bool) -> None:
     """Write one Word letter per council for a business year, and a manifest.csv beside them.
 
@@ -339,11 +342,13 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         day = date.today()
         _stderr(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
     template_path = find_template(year.end_year, template or settings.template)
-    statistics = compute_statistics(decisions.records, session.register, year, average or settings.average)
+    statistics = compute_statistics(decisions.records, session.register, year, average or settings.average,
+                                    few_cases=settings.few_cases)
     contacts_file = contacts_path or settings.contacts
     contacts = load_contacts(contacts_file, session.register) if contacts_file else {}
     planned = plan_letters(statistics, day, contacts, codes,
-                           settings.other_bodies if other_bodies is None else other_bodies, settings.few_cases)
+                           settings.other_bodies if other_bodies is None else other_bodies, settings.few_cases,
+                           settings.chart if chart is None else chart)
     renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
     generic = "" if f"{year.end_year}" in template_path.name else " (the generic template: none for this year)"
     folder = out_dir or settings.letters_folder(year.end_year)
@@ -366,6 +371,47 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     else:
         made = f"{len(run.letters)} letter{'s' if len(run.letters) != 1 else ''}" + (f" and {pdfs} PDFs" if pdf else "")
         click.echo(f"Wrote {made} for {year.label} to {folder} (manifest: {run.manifest}).")
+
+
+@cli.command()
+@export_options
+@year_option
+@average_option
+@format_option("csv", "json")
+@output_option
+@skip_invalid_option
+def export(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+           authorities_path: Path | None, year: BusinessYear | None, average: str | None, output_format: str,
+           output: Path | None, skip_invalid: bool) -> None:
+    """Export every authority's published figures for the "Your council's performance" map.
+
+    One record per authority, keyed by GSS code: the three rates with their counts, the averages of
+    similar authorities, upheld decisions per 100,000 residents, and the trend over three years.
+    Rates are fractions from 0 to 1 at full precision; empty (null) where undefined.
+
+    \b
+    Examples:
+      ombudsman export --year 2020 --output map-2020.csv
+      ombudsman export --year 2020 --format json --output map-2020.json
+    """
+    from .output import to_csv, to_json
+    from .stats import EXPORT_FIELDS, compute_statistics, export_record
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    decisions = session.valid_decisions(skip_invalid)
+    year = session.year_or_latest(year)
+    statistics = compute_statistics(decisions.records, session.register, year,
+                                    average or session.settings.average, few_cases=session.settings.few_cases)
+    rows = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]
+    if output_format == "json":
+        _emit(to_json({
+            "year": year.end_year,
+            "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+            "average_method": statistics.average_method,
+            "authorities": {row["code"]: row for row in rows},
+        }), output)
+    else:
+        _emit(to_csv(rows, EXPORT_FIELDS), output)
 
 
 def _with_progress(total: int, pdf: bool, show: bool, work: Callable[..., Any]) -> Any:

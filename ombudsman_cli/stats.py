@@ -80,6 +80,8 @@ class Counts:
 
 
 RATE_NAMES: tuple[str, ...] = ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate", "upheld_per_100k")
+# An earlier year's record in ``previous_years`` leaves out what the current record already says.
+_NOT_REPEATED = ("authority", "code", "authority_type", "previous_years", "small_numbers", "changes")
 
 
 @dataclass
@@ -121,6 +123,8 @@ class AuthorityStatistics:
     counts: Counts
     group_average: Averages | None
     previous_years: list["AuthorityStatistics"] = field(default_factory=list)
+    #: The small-numbers threshold the letters and tables use; 0 for earlier years' records.
+    few_cases: int = 0
 
     @property
     def uphold_rate(self) -> Rate:
@@ -142,6 +146,31 @@ class AuthorityStatistics:
     def average(self, name: str) -> Rate:
         """The group's average of ``name`` (one of :data:`RATE_NAMES`), ``None`` without a group."""
         return getattr(self.group_average, name) if self.group_average else None
+
+    def rate(self, name: str) -> Rate:
+        """The rate called ``name`` (one of :data:`RATE_NAMES`)."""
+        return getattr(self, name)
+
+    def denominator(self, name: str) -> int | None:
+        """What the rate ``name`` is out of (``None`` for the rate per residents)."""
+        return {"uphold_rate": self.counts.investigated, "compliance_rate": self.counts.compliance_outcomes,
+                "satisfactory_remedy_rate": self.counts.upheld}.get(name)
+
+    def is_small(self, name: str, few_cases: int) -> bool:
+        """The rate rests on fewer than ``few_cases`` cases (but some): read it with care."""
+        denominator = self.denominator(name)
+        return denominator is not None and 0 < denominator < few_cases
+
+    def earlier(self, years_back: int) -> "AuthorityStatistics | None":
+        """This authority's figures ``years_back`` years before, if the export has that year."""
+        wanted = self.year.end_year - years_back
+        return next((e for e in self.previous_years if e.year.end_year == wanted), None)
+
+    def change(self, name: str) -> Rate:
+        """This year's rate minus last year's, where both are defined."""
+        last = self.earlier(1)
+        now, then = self.rate(name), last.rate(name) if last else None
+        return None if now is None or then is None else now - then
 
     def to_dict(self) -> dict[str, Any]:
         """The public record of ``stats --format json`` and ``export`` (documented in the README)."""
@@ -170,9 +199,12 @@ class AuthorityStatistics:
             "average_upheld_per_100k": as_float(self.average("upheld_per_100k")),
             "categories": dict(counts.categories),
         }
+        if self.few_cases:
+            record["small_numbers"] = [n for n in RATE_NAMES if self.is_small(n, self.few_cases)]
+            record["changes"] = {n: as_float(self.change(n)) for n in RATE_NAMES}
         if self.previous_years is not None:
             record["previous_years"] = [
-                {k: v for k, v in earlier.to_dict().items() if k not in ("authority", "code", "authority_type", "previous_years")}
+                {k: v for k, v in earlier.to_dict().items() if k not in _NOT_REPEATED}
                 for earlier in self.previous_years
             ]
         return record
@@ -211,6 +243,7 @@ def compute_statistics(
     year: BusinessYear,
     average_method: AverageMethod = "pooled",
     trend_years: int = 2,
+    few_cases: int = 10,
 ) -> YearStatistics:
     """Figures for ``year`` from validated ``records`` (see :func:`ombudsman_cli.validation.validate`).
 
@@ -228,6 +261,7 @@ def compute_statistics(
         if year.end_year - n in years_with_data
     ]
     for entry in current.authorities:
+        entry.few_cases = few_cases
         entry.previous_years = []
         for statistics in earlier:
             try:
@@ -252,6 +286,9 @@ def _year_statistics(
         if codes:
             averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method)
     national = _average("England", [(members[c], all_counts[c]) for c in members], average_method)
+    # Two-tier areas are in both a county's and a district's population: no national rate per residents.
+    national.upheld_per_100k = None
+    national.population = 0
 
     authorities = [
         AuthorityStatistics(authority, year, all_counts[code], averages.get(authority.group or ""))
@@ -358,4 +395,30 @@ def flat_record(record: dict[str, Any]) -> dict[str, Any]:
     for outcome, n in record["outcomes"].items():
         row[f"outcome_{_snake(outcome)}"] = n
     row["categories"] = "; ".join(f"{name}: {n}" for name, n in record["categories"].items())
+    return row
+
+
+_PUBLISHED = ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate", "upheld_per_100k")
+#: Columns of ``ombudsman export --format csv``, one row per authority keyed by GSS code: every
+#: published figure, the group averages, and the trend (last year, the year before, the change).
+EXPORT_FIELDS: tuple[str, ...] = (
+    "code", "authority", "authority_type", "region", "year",
+    "decisions", "investigated", "upheld", "not_upheld", "uphold_rate", "average_uphold_rate",
+    "compliance_outcomes", "complied", "compliance_rate", "average_compliance_rate",
+    "satisfactory_remedies", "satisfactory_remedy_rate", "average_satisfactory_remedy_rate",
+    "population", "upheld_per_100k", "average_upheld_per_100k",
+    *(f"{name}_{when}" for name in _PUBLISHED for when in ("last_year", "year_before", "change")),
+)
+
+
+def export_record(entry: AuthorityStatistics) -> dict[str, Any]:
+    """One authority's published figures, flat, as the public map takes them (see :data:`EXPORT_FIELDS`)."""
+    record = entry.to_dict()
+    row = {field_name: record.get(field_name) for field_name in EXPORT_FIELDS}
+    row["region"] = entry.authority.region or None
+    for name in _PUBLISHED:
+        for when, years_back in (("last_year", 1), ("year_before", 2)):
+            earlier = entry.earlier(years_back)
+            row[f"{name}_{when}"] = as_float(earlier.rate(name)) if earlier else None
+        row[f"{name}_change"] = as_float(entry.change(name))
     return row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from .stats import AuthorityStatistics, Rate, percent
@@ -57,14 +58,83 @@ class Contact:
 CHIEF_EXECUTIVE = "Chief Executive"
 
 
-def _rate_section(value: Rate, average: Rate, denominator: int, few_cases: int) -> dict[str, Any]:
+def one_decimal(value: Rate) -> str:
+    """``6.8``: one decimal place, rounded half up; an empty string where undefined."""
+    if value is None:
+        return ""
+    tenths = (value * 10 + Fraction(1, 2)).__floor__()
+    return f"{tenths // 10:,}.{tenths % 10}"
+
+
+NOT_AVAILABLE = "not available"
+NO_DATA = "–"
+BAR_BLOCKS = 20  # a full bar is 100%: one block for each 5%
+COUNCIL_BAR, AVERAGE_BAR = "█", "░"  # solid and shaded: told apart in black and white, without colour
+
+
+def _rate_section(entry: AuthorityStatistics, name: str, few_cases: int) -> dict[str, Any]:
+    value, average = entry.rate(name), entry.average(name)
     return {
         "defined": value is not None,
         "percent": percent_text(value),
         "has_average": average is not None,
         "average": percent_text(average),
-        "small": 0 < denominator < few_cases,
+        "small": entry.is_small(name, few_cases),
     }
+
+
+def _bar(value: Rate) -> str:
+    if value is None:
+        return ""
+    blocks = int((value * BAR_BLOCKS + Fraction(1, 2)).__floor__())
+    return COUNCIL_BAR * blocks
+
+
+_TREND_ROWS = (
+    ("uphold_rate", "Complaints upheld"),
+    ("compliance_rate", "Compliance with recommendations"),
+    ("satisfactory_remedy_rate", "Satisfactory remedy provided by the authority"),
+    ("upheld_per_100k", "Upheld decisions per 100,000 residents"),
+)
+
+
+def _figure(entry: AuthorityStatistics | None, name: str) -> str:
+    if entry is None:
+        return NO_DATA
+    value = entry.rate(name)
+    text = one_decimal(value) if name == "upheld_per_100k" else percent_text(value)
+    return text or NO_DATA
+
+
+def _trend(entry: AuthorityStatistics) -> dict[str, Any]:
+    last, before = entry.earlier(1), entry.earlier(2)
+    return {
+        "shown": last is not None or before is not None,
+        "this_year": entry.year.label,
+        "last_year": entry.year.previous(1).label,
+        "year_before": entry.year.previous(2).label,
+        "rows": [
+            {"label": label, "this_year": _figure(entry, name), "last_year": _figure(last, name),
+             "year_before": _figure(before, name)}
+            for name, label in _TREND_ROWS
+        ],
+    }
+
+
+def _chart(entry: AuthorityStatistics, shown: bool) -> dict[str, Any]:
+    bars = []
+    for name, label in _TREND_ROWS[:3]:
+        value, average = entry.rate(name), entry.average(name)
+        bars.append({"label": label, "who": "Your authority", "bar": _bar(value),
+                     "figure": percent_text(value) or "no rate"})
+        bars.append({"label": "", "who": "Similar authorities", "bar": _bar(average).replace(COUNCIL_BAR, AVERAGE_BAR),
+                     "figure": percent_text(average) or "no average"})
+    description = "; ".join(
+        f"{label}: your authority {percent_text(entry.rate(name)) or 'no rate'}, similar authorities "
+        f"{percent_text(entry.average(name)) or 'no average'}"
+        for name, label in _TREND_ROWS[:3]
+    )
+    return {"shown": shown, "bars": bars, "description": f"Bar chart. {description}."}
 
 
 def letter_context(
@@ -72,30 +142,27 @@ def letter_context(
     letter_date: date,
     contact: Contact | None = None,
     few_cases: int = 10,
+    chart: bool = True,
 ) -> dict[str, Any]:
     """Every variable the letter templates use, for one authority's figures."""
     counts = entry.counts
     year = entry.year
     contact = contact or Contact()
     name = contact.name
-    upheld = _rate_section(counts.uphold_rate, entry.average("uphold_rate"), counts.investigated, few_cases)
+    upheld = _rate_section(entry, "uphold_rate", few_cases)
     upheld.update(
         count=counts.upheld,
         decisions=plural(counts.upheld, "upheld decision"),
         total=counts.investigated,
         based_on=plural(counts.investigated, "detailed investigation"),
     )
-    compliance = _rate_section(
-        counts.compliance_rate, entry.average("compliance_rate"), counts.compliance_outcomes, few_cases
-    )
+    compliance = _rate_section(entry, "compliance_rate", few_cases)
     compliance.update(
         count=counts.complied,
         total=counts.compliance_outcomes,
         based_on=plural(counts.compliance_outcomes, "compliance outcome"),
     )
-    remedy = _rate_section(
-        counts.satisfactory_remedy_rate, entry.average("satisfactory_remedy_rate"), counts.upheld, few_cases
-    )
+    remedy = _rate_section(entry, "satisfactory_remedy_rate", few_cases)
     remedy.update(
         count=counts.satisfactory_remedies,
         decisions=plural(counts.satisfactory_remedies, "satisfactory remedy decision"),
@@ -119,6 +186,21 @@ def letter_context(
         "upheld": upheld,
         "compliance": compliance,
         "remedy": remedy,
+        "per_100k": {
+            "defined": entry.upheld_per_100k is not None,
+            "value": one_decimal(entry.upheld_per_100k) or NOT_AVAILABLE,
+            "has_average": entry.average("upheld_per_100k") is not None,
+            "average": one_decimal(entry.average("upheld_per_100k")) or NOT_AVAILABLE,
+            "population": f"{entry.authority.population:,}" if entry.authority.population else NOT_AVAILABLE,
+        },
+        "trend": _trend(entry),
+        "decisions": plural(counts.decisions, "decision"),
+        "outcomes": [{"outcome": outcome, "decisions": n} for outcome, n in counts.outcomes.items()],
+        "categories": {
+            "shown": bool(counts.categories),
+            "rows": [{"category": category, "decisions": n} for category, n in counts.categories.items()],
+        },
+        "chart": _chart(entry, chart),
     }
 
 
