@@ -277,7 +277,7 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
         data["authorities"] = [e.to_dict() for e in entries]
         _emit(to_json(data), output)
     else:
-        _emit(to_csv([flat_record(e.to_dict()) for e in entries], CSV_FIELDS), output)
+        _emit(to_csv([flat_record(e) for e in entries], CSV_FIELDS), output)
 
 
 @cli.command()

@@ -63,8 +63,17 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
         console.print("[green]No problems found.[/]")
 
 
-def _rate_cell(value: Rate, denominator: int, average: Rate) -> str:
-    return f"{show_percent(value)} of {denominator:,} {mark(value, average)}\n[dim]avg {show_percent(average)}[/]"
+SMALL = "*"
+
+
+def _rate_cell(entry: AuthorityStatistics, name: str) -> str:
+    value, average = entry.rate(name), entry.average(name)
+    small = SMALL if entry.is_small(name, entry.few_cases) else ""
+    cell = f"{show_percent(value)}{small} of {entry.denominator(name):,} {mark(value, average)}\n[dim]avg {show_percent(average)}"
+    last = entry.earlier(1)
+    if last is not None:
+        cell += f"\nlast yr {show_percent(last.rate(name))}"
+    return cell + "[/]"
 
 
 def print_statistics(console: Console, statistics: YearStatistics, entries: Sequence[AuthorityStatistics]) -> None:
@@ -73,7 +82,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
         title=f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}",
         title_justify="left",
         caption=f"{ABOVE} above, {BELOW} below, {LEVEL} level with the average of its comparison group; "
-        "n/a: nothing to divide by",
+        f"{SMALL} fewer than {entries[0].few_cases if entries else 10} cases: read with care; n/a: nothing to divide by",
         caption_justify="left",
     )
     table.add_column("Authority", ratio=1, min_width=18, overflow="fold")
@@ -85,9 +94,9 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
         group = entry.authority.group or "no comparison group"
         table.add_row(
             f"{entry.authority.name}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
-            _rate_cell(counts.uphold_rate, counts.investigated, entry.average("uphold_rate")),
-            _rate_cell(counts.compliance_rate, counts.compliance_outcomes, entry.average("compliance_rate")),
-            _rate_cell(counts.satisfactory_remedy_rate, counts.upheld, entry.average("satisfactory_remedy_rate")),
+            _rate_cell(entry, "uphold_rate"),
+            _rate_cell(entry, "compliance_rate"),
+            _rate_cell(entry, "satisfactory_remedy_rate"),
         )
     console.print(table)
     averages = Table(title="Comparison groups and England", title_justify="left")

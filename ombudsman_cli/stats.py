@@ -386,19 +386,23 @@ CSV_FIELDS: tuple[str, ...] = (
     "satisfactory_remedies", "satisfactory_remedy_rate",
     "average_uphold_rate", "average_compliance_rate", "average_satisfactory_remedy_rate",
     "population", "upheld_per_100k", "average_upheld_per_100k", "categories",
+    *(f"{name}_{when}" for name in RATE_NAMES for when in ("last_year", "year_before", "change")),
 )
+_TREND_FIELDS = CSV_FIELDS[-3 * len(RATE_NAMES):]
 
 
-def flat_record(record: dict[str, Any]) -> dict[str, Any]:
-    """An authority record (:meth:`AuthorityStatistics.to_dict`) as one CSV row of :data:`CSV_FIELDS`."""
+def flat_record(entry: AuthorityStatistics) -> dict[str, Any]:
+    """An authority's record (:meth:`AuthorityStatistics.to_dict`) as one CSV row of :data:`CSV_FIELDS`."""
+    record = entry.to_dict()
     row = {k: v for k, v in record.items() if k in CSV_FIELDS}
+    row.update({k: v for k, v in export_record(entry).items() if k in _TREND_FIELDS})
     for outcome, n in record["outcomes"].items():
         row[f"outcome_{_snake(outcome)}"] = n
     row["categories"] = "; ".join(f"{name}: {n}" for name, n in record["categories"].items())
     return row
 
 
-_PUBLISHED = ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate", "upheld_per_100k")
+_PUBLISHED = RATE_NAMES
 #: Columns of ``ombudsman export --format csv``, one row per authority keyed by GSS code: every
 #: published figure, the group averages, and the trend (last year, the year before, the change).
 EXPORT_FIELDS: tuple[str, ...] = (

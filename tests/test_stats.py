@@ -197,4 +197,7 @@ def test_table_fits_80_columns(runner, tmp_path, monkeypatch):
                                  "--authority", "Adur"])
     assert result.exit_code == 0
     assert max(len(line) for line in result.output.splitlines()) <= 80
-    assert "67% of 3 ▲" in result.output and "13% of 8 ▼" in result.output and "avg 27%" in result.output
+    # Both rest on fewer than 10 cases: marked, and the caption says to read them with care.
+    assert "67%* of 3 ▲" in result.output and "13%* of 8 ▼" in result.output and "avg 27%" in result.output
+    assert "* fewer than 10 cases: read with care" in " ".join(result.output.split())
+    assert "last yr 100%" in result.output  # Bassetlaw's 2018/19: B5, 1 upheld of 1
