@@ -122,8 +122,16 @@ class Session:
     def decisions(self) -> "Decisions":
         from .validation import load_decisions
 
-        return load_decisions(self.decisions_path, self.register, sheet=self.sheet,
-                              few_cases=self.settings.few_cases)
+        def load() -> "Decisions":
+            return load_decisions(self.decisions_path, self.register, sheet=self.sheet,
+                                  few_cases=self.settings.few_cases)
+
+        if not sys.stderr.isatty():
+            return load()
+        from rich.console import Console
+
+        with Console(stderr=True).status(f"Reading {self.decisions_path} ..."):
+            return load()
 
     def valid_decisions(self, skip_invalid: bool) -> "Decisions":
         from .validation import describe_skipped
@@ -141,6 +149,12 @@ class Session:
             raise UsageError("the export has no usable decisions, so there is no year to report; pass --year")
         _stderr(f"Year {BusinessYear(years[-1]).label}: the latest in the export (choose another with --year).")
         return BusinessYear(years[-1])
+
+    def note_empty_year(self, year: BusinessYear) -> None:
+        if year.end_year not in self.decisions.years():
+            years = ", ".join(BusinessYear(y).label for y in self.decisions.years()) or "none"
+            _stderr(f"Note: the export has no decisions dated in {year.label} (it covers {years}); "
+                    "every figure for it is zero or undefined.")
 
     def find_authorities(self, names: tuple[str, ...]) -> list["Authority"]:
         from .register import UnknownAuthority
@@ -201,11 +215,21 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
       ombudsman check --decisions export.xlsx --sheet Decisions --year 2019/20
       ombudsman check --format json | jq '.problems[] | .row'
     """
+    from .errors import MissingColumns
     from .output import to_json
     from .validation import summarise
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
-    decisions = session.decisions
+    try:
+        decisions = session.decisions
+    except MissingColumns as error:
+        if output_format != "json":
+            raise
+        # Scripts get the same shape whatever went wrong.
+        click.echo(to_json({"file": error.path, "rows": None, "problems": [
+            {"row": 1, "column": column, "value": None, "message": error.message, "expected": "a column named " + column}
+            for column in error.columns], "warnings": []}), nl=False)
+        sys.exit(1)
     summary = summarise(decisions, year)
     if output_format == "json":
         summary["problems"] = [p.to_dict() for p in decisions.problems]
@@ -256,8 +280,13 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     wanted = {a.code for a in session.find_authorities(authority_names)}
     decisions = session.valid_decisions(skip_invalid)
     year = session.year_or_latest(year)
+    session.note_empty_year(year)
     statistics = compute_statistics(decisions.records, session.register, year,
                                     average or session.settings.average, few_cases=session.settings.few_cases)
+    absent = wanted - {e.authority.code for e in statistics.authorities}
+    if absent:
+        names = ", ".join(session.register.by_code(code).name for code in sorted(absent))
+        _stderr(f"Note: {names}: not active in {year.label} and no decisions in it, so not shown.")
     entries = [
         e for e in statistics.authorities
         if (not wanted or e.authority.code in wanted) and (group is None or (e.authority.group or "").lower() == group.lower())
@@ -335,6 +364,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         require_soffice()
     decisions = session.valid_decisions(skip_invalid)
     year = session.year_or_latest(year)
+    session.note_empty_year(year)
     day = letter_date.date() if letter_date else settings.letter_dates.get(year.end_year)
     if day is None:
         from datetime import date
@@ -400,6 +430,7 @@ def export(config_path: Path | None, decisions_path: Path | None, sheet: str | N
     session = Session(config_path, decisions_path, sheet, authorities_path)
     decisions = session.valid_decisions(skip_invalid)
     year = session.year_or_latest(year)
+    session.note_empty_year(year)
     statistics = compute_statistics(decisions.records, session.register, year,
                                     average or session.settings.average, few_cases=session.settings.few_cases)
     rows = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]

@@ -27,6 +27,15 @@ class InputFileError(OmbudsmanError):
         self.path = str(path)
 
 
+class MissingColumns(InputFileError):
+    """The header row lacks a required column; ``columns`` names them."""
+
+    def __init__(self, path: object, columns: Sequence[str], message: str) -> None:
+        super().__init__(path, message)
+        self.columns = list(columns)
+        self.message = message
+
+
 class ExportHasProblems(OmbudsmanError):
     """The export has rows that would make the figures wrong; nothing is computed or written."""
 

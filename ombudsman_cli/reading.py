@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterator, Literal, Sequence
 
 from .errors import InputFileError
-from .values import cell_text
+from .values import cell_text, header_key
 
 Engine = Literal["calamine", "openpyxl"]
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -39,6 +39,7 @@ class Table:
     cells: list[Sequence[object]]
     row_numbers: list[int]
     sheet: str | None = None
+    header_row: int = 1
 
     def rows(self) -> Iterator[tuple[int, Sequence[object]]]:
         return zip(self.row_numbers, self.cells)
@@ -65,13 +66,19 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
-def read_table(path: str | Path, sheet: str | None = None, engine: Engine = "calamine") -> Table:
-    """Read the first sheet (or ``sheet``) of a workbook, or a UTF-8 CSV file, into a :class:`Table`."""
+def read_table(
+    path: str | Path, sheet: str | None = None, engine: Engine = "calamine", required: Sequence[str] = ()
+) -> Table:
+    """Read the first sheet (or ``sheet``) of a workbook, or a UTF-8 CSV file, into a :class:`Table`.
+
+    The header is the first non-blank row, or, where title rows stand above it, the first of the top
+    rows that holds every ``required`` column (compared as :func:`header_key` makes them).
+    """
     with bulk_allocation():
-        return _read_table(Path(path), sheet, engine)
+        return _read_table(Path(path), sheet, engine, required)
 
 
-def _read_table(path: Path, sheet: str | None, engine: Engine) -> Table:
+def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequence[str]) -> Table:
     if not path.exists():
         raise InputFileError(path, "no such file. Check the path, or set it in ombudsman.toml.")
     if path.is_dir():
@@ -89,18 +96,29 @@ def _read_table(path: Path, sheet: str | None, engine: Engine) -> Table:
         raise InputFileError(
             path, f"cannot read {suffix or 'a file without a suffix'}; save it as {', '.join(SUFFIXES)}."
         )
-    return _table_from_rows(path, raw_rows, sheet)
+    return _table_from_rows(path, raw_rows, sheet, required)
 
 
 def _is_blank(row: Sequence[object]) -> bool:
     return not any(cell_text(c) for c in row)
 
 
-def _table_from_rows(path: Path, raw_rows: list[Sequence[object]], sheet: str | None) -> Table:
+_HEADER_SEARCH_ROWS = 20
+
+
+def _table_from_rows(path: Path, raw_rows: list[Sequence[object]], sheet: str | None, required: Sequence[str]) -> Table:
     numbered = [(number, row) for number, row in enumerate(raw_rows, start=1) if not _is_blank(row)]
     if not numbered:
         raise InputFileError(path, "is empty; expected a header row and one row per decision.")
-    header_number, header_row = numbered[0]
+    start = 0
+    if required:
+        wanted = set(required)
+        for position, (_, row) in enumerate(numbered[:_HEADER_SEARCH_ROWS]):
+            if wanted <= {header_key(cell_text(c)) for c in row}:
+                start = position
+                break
+    header_number, header_row = numbered[start]
+    numbered = numbered[start:]
     headers = [cell_text(h) for h in header_row]
     while headers and not headers[-1]:
         headers.pop()
@@ -110,6 +128,7 @@ def _table_from_rows(path: Path, raw_rows: list[Sequence[object]], sheet: str | 
         cells=[row for _, row in numbered[1:]],
         row_numbers=[number for number, _ in numbered[1:]],
         sheet=sheet,
+        header_row=header_number,
     )
 
 
@@ -122,8 +141,11 @@ def _read_csv(path: Path) -> list[Sequence[object]]:
             f"is not UTF-8 text (byte {error.start} cannot be read). "
             "In Excel use File > Save As > 'CSV UTF-8 (Comma delimited)'.",
         ) from None
+    first_line = text.split("\n", 1)[0]
+    # Excel in many European locales saves "CSV" with semicolons; tabs come from copy and paste.
+    delimiter = max(",;\t", key=first_line.count) if first_line else ","
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise InputFileError(path, f"is not a readable CSV file ({error}).") from None
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Hashable
 
 import pandas as pd
 
-from .errors import ExportHasProblems, InputFileError
+from .errors import ExportHasProblems, InputFileError, MissingColumns
 from .reading import Engine, Table, bulk_allocation, read_table
 from .register import Authority, Register, UnknownAuthority
 from .values import DATE_EXPECTED, cell_text, header_key, name_key, parse_date
@@ -142,7 +142,8 @@ def load_decisions(
     few_cases: int = DEFAULT_FEW_CASES,
 ) -> Decisions:
     """Read and validate a decisions export (``.xlsx``, ``.ods`` or UTF-8 ``.csv``)."""
-    return validate(read_table(path, sheet=sheet, engine=engine), register, few_cases=few_cases)
+    table = read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS)
+    return validate(table, register, few_cases=few_cases)
 
 
 def validate(table: Table, register: Register, few_cases: int = DEFAULT_FEW_CASES) -> Decisions:
@@ -184,9 +185,10 @@ class _Validator:
                 if close:
                     original = next(h for h in self.table.headers if header_key(h) == close[0])
                     hints.append(f" (is {original!r} meant to be {column}?)")
-            raise InputFileError(
+            raise MissingColumns(
                 self.table.path,
-                f"row 1: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found"
+                missing,
+                f"row {self.table.header_row}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found"
                 f"{''.join(hints)}. The columns found are: "
                 f"{', '.join(repr(h) for h in self.table.headers) or 'none'}. "
                 f"An export needs {', '.join(REQUIRED_COLUMNS)}; header case, spaces, hyphens and "

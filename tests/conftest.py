@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from ombudsman_cli.register import Register, load_register
 
 ROOT = Path(__file__).resolve().parent.parent
-# The real 2020 letter to Bassetlaw (a copy of shared/annual-review-letter-2020-bassetlaw.txt).
-SEED_LETTER = Path(__file__).resolve().parent / "fixtures" / "annual-review-letter-2020-bassetlaw.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The real 2020 letter to Bassetlaw (a copy of shared/annual-review-letter-2020-bassetlaw.txt).
+SEED_LETTER = FIXTURES / "annual-review-letter-2020-bassetlaw.txt"
 
 HEADER = ["reference", "authority", "decision_date", "outcome", "satisfactory_remedy", "compliance", "compliance_date"]
 

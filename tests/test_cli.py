@@ -1,0 +1,129 @@
+"""The command line as a whole: help, version, configuration, and readers a user may hand it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from ombudsman_cli.cli import cli
+from ombudsman_cli.config import load_settings
+from ombudsman_cli.errors import UsageError
+
+from .conftest import ROOT, as_text, write_csv
+from .test_check import GOOD
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_examples(runner, command):
+    result = runner.invoke(cli, [command, "-h"])
+    assert result.exit_code == 0
+    assert "Examples:" in result.output and f"ombudsman {command}" in result.output
+
+
+def test_group_help_reads_like_a_manual_and_version(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("check", "stats", "letters", "export"):
+        assert f"ombudsman {command}" in result.output
+    assert "Exit codes" in result.output
+    assert runner.invoke(cli, ["--version"]).output.startswith("ombudsman, version ")
+
+
+def test_python_dash_m_works(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ombudsman_cli", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and "Usage: ombudsman" in result.stdout
+
+
+def test_config_file_then_command_line(runner, tmp_path):
+    write_csv(tmp_path / "from-config.csv", as_text(GOOD))
+    rows = as_text(GOOD)[:1]
+    write_csv(tmp_path / "from-option.csv", rows)
+    (tmp_path / "ombudsman.toml").write_text('[files]\ndecisions = "from-config.csv"\n')
+    result = runner.invoke(cli, ["check", "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.output)["rows"] == 4  # the file wins over no default
+    result = runner.invoke(cli, ["check", "--format", "json", "--decisions", "from-option.csv"])
+    assert json.loads(result.output)["rows"] == 1  # the option wins over the file
+
+
+def test_config_paths_are_relative_to_the_file(runner, tmp_path):
+    (tmp_path / "job").mkdir()
+    write_csv(tmp_path / "job" / "d.csv", as_text(GOOD))
+    (tmp_path / "job" / "yearly.toml").write_text(
+        '[files]\ndecisions = "d.csv"\nletters = "out/{year}"\n[letters]\ndates = { "2020" = 2020-07-22 }\n'
+        '[statistics]\naverage = "mean"\n')
+    settings = load_settings(tmp_path / "job" / "yearly.toml")
+    assert settings.decisions == tmp_path / "job" / "d.csv"
+    assert settings.letters_folder(2020) == tmp_path / "job" / "out" / "2020"
+    assert settings.letter_dates == {2020: date(2020, 7, 22)} and settings.average == "mean"
+    result = runner.invoke(cli, ["letters", "--config", "job/yearly.toml", "--year", "2020", "--authority", "Bassetlaw"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "job" / "out" / "2020" / "bassetlaw-district-council.docx").is_file()
+
+
+@pytest.mark.parametrize("text, words", [
+    ('[files]\ndecision = "d.csv"\n', "unknown setting 'decision' in [files]"),
+    ('[statistics]\naverage = "median"\n', 'must be "pooled" or "mean"'),
+    ("[files\n", "not valid TOML"),
+])
+def test_bad_config_is_a_usage_error(runner, tmp_path, text, words):
+    (tmp_path / "ombudsman.toml").write_text(text)
+    with pytest.raises(UsageError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        load_settings()
+    assert runner.invoke(cli, ["check"]).exit_code == 2
+
+
+def test_title_rows_above_the_header_keep_row_numbers(runner, tmp_path):
+    path = tmp_path / "d.csv"
+    lines = ["Decisions export,,,,,,", "produced 2020-04-02,,,,,,", ",,,,,,",
+             "reference,authority,decision_date,outcome,satisfactory_remedy,compliance,compliance_date",
+             "1,Bassetlaw District Council,01/05/2019,Upheld,,,", "2,Nowhere,01/05/2019,Upheld,,,"]
+    path.write_text("\n".join(lines) + "\n")
+    result = runner.invoke(cli, ["check", "--decisions", str(path), "--format", "json"])
+    data = json.loads(result.output)
+    assert result.exit_code == 1 and [p["row"] for p in data["problems"]] == [6]
+
+
+def test_semicolon_csv_from_a_european_excel(runner, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("reference;authority;decision_date;outcome\n1;Bassetlaw District Council;01/05/2019;Upheld\n")
+    result = runner.invoke(cli, ["check", "--decisions", str(path), "--format", "json"])
+    assert result.exit_code == 0 and json.loads(result.output)["outcomes"]["Upheld"] == 1
+
+
+def test_ods_export(runner, tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"Reference": ["1", "2"], "Authority": ["Bassetlaw District Council", "E07000171"],
+                          "Decision date": [date(2019, 5, 1), date(2020, 3, 31)], "Outcome": ["Upheld", "Not upheld"]})
+    frame.to_excel(tmp_path / "d.ods", engine="odf", index=False)
+    result = runner.invoke(cli, ["stats", "--decisions", "d.ods", "--year", "2020", "--format", "json",
+                                 "--authority", "Bassetlaw"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["authorities"][0]["uphold_rate"] == 0.5
+
+
+def test_missing_columns_in_json_for_scripts(runner, tmp_path):
+    path = write_csv(tmp_path / "d.csv", [["1", "Bassetlaw"]], ["reference", "council"])
+    result = runner.invoke(cli, ["check", "--decisions", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert [p["column"] for p in data["problems"]] == ["authority", "decision_date", "outcome"]
+    assert all(p["row"] == 1 for p in data["problems"])
+
+
+def test_year_without_decisions_is_said(runner, tmp_path):
+    path = write_csv(tmp_path / "d.csv", as_text(GOOD))
+    result = runner.invoke(cli, ["stats", "--decisions", str(path), "--year", "2024", "--format", "json"])
+    assert result.exit_code == 0
+    assert "no decisions dated in 2023/24 (it covers 2019/20)" in result.stderr
+    result = runner.invoke(cli, ["stats", "--decisions", str(path), "--format", "json"])
+    assert "Year 2019/20: the latest in the export" in result.stderr and json.loads(result.stdout)["year"] == 2020
