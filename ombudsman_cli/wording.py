@@ -72,15 +72,32 @@ BAR_BLOCKS = 20  # a full bar is 100%: one block for each 5%
 COUNCIL_BAR, AVERAGE_BAR = "█", "░"  # solid and shaded: told apart in black and white, without colour
 
 
-def _rate_section(entry: AuthorityStatistics, name: str, few_cases: int) -> dict[str, Any]:
+# Template name -> (the rate, its numerator in Counts, what the numerator counts, what the rate is out of).
+_SECTIONS = {
+    "upheld": ("uphold_rate", "upheld", "upheld decision", "detailed investigation"),
+    "compliance": ("compliance_rate", "complied", "", "compliance outcome"),
+    "remedy": ("satisfactory_remedy_rate", "satisfactory_remedies", "satisfactory remedy decision", "upheld decision"),
+}
+
+
+def _rate_section(entry: AuthorityStatistics, section: str, few_cases: int) -> dict[str, Any]:
+    """The words for one of the statistics page's three sections."""
+    name, numerator, counted, out_of = _SECTIONS[section]
     value, average = entry.rate(name), entry.average(name)
-    return {
+    count, total = getattr(entry.counts, numerator), entry.denominator(name) or 0
+    words = {
         "defined": value is not None,
         "percent": percent_text(value),
         "has_average": average is not None,
         "average": percent_text(average),
         "small": entry.is_small(name, few_cases),
+        "count": count,
+        "total": total,
+        "based_on": plural(total, out_of),
     }
+    if counted:
+        words["decisions"] = plural(count, counted)
+    return words
 
 
 def _bar(value: Rate) -> str:
@@ -149,26 +166,6 @@ def letter_context(
     year = entry.year
     contact = contact or Contact()
     name = contact.name
-    upheld = _rate_section(entry, "uphold_rate", few_cases)
-    upheld.update(
-        count=counts.upheld,
-        decisions=plural(counts.upheld, "upheld decision"),
-        total=counts.investigated,
-        based_on=plural(counts.investigated, "detailed investigation"),
-    )
-    compliance = _rate_section(entry, "compliance_rate", few_cases)
-    compliance.update(
-        count=counts.complied,
-        total=counts.compliance_outcomes,
-        based_on=plural(counts.compliance_outcomes, "compliance outcome"),
-    )
-    remedy = _rate_section(entry, "satisfactory_remedy_rate", few_cases)
-    remedy.update(
-        count=counts.satisfactory_remedies,
-        decisions=plural(counts.satisfactory_remedies, "satisfactory remedy decision"),
-        total=counts.upheld,
-        based_on=plural(counts.upheld, "upheld decision"),
-    )
     return {
         "authority": entry.authority.name,
         "code": entry.authority.code,
@@ -183,9 +180,7 @@ def letter_context(
         "job_title": contact.job_title or CHIEF_EXECUTIVE,
         "salutation": name or contact.job_title or CHIEF_EXECUTIVE,
         "email": contact.email,
-        "upheld": upheld,
-        "compliance": compliance,
-        "remedy": remedy,
+        **{section: _rate_section(entry, section, few_cases) for section in _SECTIONS},
         "per_100k": {
             "defined": entry.upheld_per_100k is not None,
             "value": one_decimal(entry.upheld_per_100k) or NOT_AVAILABLE,
