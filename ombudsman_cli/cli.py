@@ -16,6 +16,7 @@ import click
 from . import __version__
 from .config import Settings, load_settings
 from .errors import OmbudsmanError, UsageError
+from .register import GROUP_LABELS
 from .years import BusinessYear, parse_business_year
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from .validation import Decisions
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-GROUP_CHOICES = ("County Council", "District Council", "Metropolitan Borough", "Unitary Council", "London Borough")
 SORT_FIELDS = (
     "name", "code", "decisions", "investigated", "upheld", "uphold_rate", "compliance_outcomes",
     "compliance_rate", "satisfactory_remedies", "satisfactory_remedy_rate", "upheld_per_100k",
@@ -63,7 +63,7 @@ def _options(*decorators: Callable[[Callable[..., Any]], Callable[..., Any]]) ->
     return apply
 
 
-export_options = _options(
+input_options = _options(
     click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
                  envvar="OMBUDSMAN_CONFIG", help="Settings file [default: ./ombudsman.toml if present]."),
     click.option("--decisions", "decisions_path", type=click.Path(path_type=Path),
@@ -197,7 +197,7 @@ def cli() -> None:
 
 
 @cli.command()
-@export_options
+@input_options
 @year_option
 @format_option("table", "json")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
@@ -245,9 +245,9 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
 
 
 @cli.command()
-@export_options
+@input_options
 @year_option
-@click.option("--type", "group", type=click.Choice(GROUP_CHOICES, case_sensitive=False),
+@click.option("--type", "group", type=click.Choice(GROUP_LABELS, case_sensitive=False),
               help="Only this comparison group.")
 @click.option("--authority", "authority_names", multiple=True, metavar="NAME",
               help="Only this authority (official name, other name or GSS code); repeatable.")
@@ -310,7 +310,7 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
 
 
 @cli.command()
-@export_options
+@input_options
 @year_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the letters [default: letters/<year>, or [files] letters in the config].")
@@ -404,7 +404,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
 
 
 @cli.command()
-@export_options
+@input_options
 @year_option
 @average_option
 @format_option("csv", "json")

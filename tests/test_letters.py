@@ -256,3 +256,39 @@ def test_pdf_letters_carry_the_figures(runner, tmp_path, monkeypatch):
     with open("out/manifest.csv", newline="") as handle:
         assert all(r["pdf"] and len(r["pdf_sha256"]) == 64 for r in csv.DictReader(handle))
     assert not list(Path("out").glob(".*"))  # no scratch folders or partial files left
+
+
+FAKE_SOFFICE = """#!/usr/bin/env python3
+# Stands in for LibreOffice: converts every .docx it is given, except Bassetlaw's, and logs each call.
+import os, sys
+args = sys.argv[1:]
+out = args[args.index("--outdir") + 1]
+files = [a for a in args if a.endswith(".docx")]
+with open(os.environ["FAKE_SOFFICE_LOG"], "a") as log:
+    log.write(f"{len(files)}\\n")
+for name in files:
+    if "bassetlaw" not in name:
+        with open(os.path.join(out, os.path.basename(name)[:-5] + ".pdf"), "wb") as pdf:
+            pdf.write(b"%PDF-1.4 fake")
+"""
+
+
+def test_pdf_batches_are_bounded_and_a_lost_pdf_is_named(runner, tmp_path, monkeypatch):
+    from ombudsman_cli.pdf import BATCH_SIZE
+
+    fake = tmp_path / "soffice"
+    fake.write_text(FAKE_SOFFICE)
+    fake.chmod(0o755)
+    monkeypatch.setenv("OMBUDSMAN_SOFFICE", str(fake))
+    monkeypatch.setenv("FAKE_SOFFICE_LOG", str(tmp_path / "calls.log"))
+    monkeypatch.chdir(tmp_path)
+    result = run_letters(runner, tmp_path, "--out", "out", "--pdf", "--jobs", "2")
+    assert result.exit_code == 1
+    assert "did not convert 1 of" in result.output and "bassetlaw-district-council.docx" in result.output
+    calls = [int(n) for n in (tmp_path / "calls.log").read_text().split()]
+    letters = len(list((tmp_path / "out").glob("*.docx")))
+    assert max(calls) <= BATCH_SIZE and sum(calls) == letters + 1  # every letter once, Bassetlaw retried alone
+    assert len(list((tmp_path / "out").glob("*.pdf"))) == letters - 1
+    with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
+        rows = {r["code"]: r for r in csv.DictReader(handle)}
+    assert len(rows) == letters and rows[BASSETLAW]["pdf"] == "" and rows[ADUR]["pdf"] == "adur-district-council.pdf"
