@@ -106,10 +106,18 @@ class DocumentProperties:
         core.revision = 1
 
 
-def _template_error(error: TemplateError, path: Path) -> TemplateProblem:
+def _template_error(error: TemplateError, path: Path, source: str | None = None) -> TemplateProblem:
+    """The Jinja error with the paragraphs of the template around it, as text, so it can be found in Word."""
     lines = list(getattr(error, "docx_context", []) or [])
+    line_number = getattr(error, "lineno", None)
+    if not lines and source is not None and line_number:
+        paragraphs = source.splitlines()[max(line_number - 3, 0):line_number + 2]
+        lines = [re.sub(r"<[^>]+>", "", paragraph) for paragraph in paragraphs]
     around = "\n".join(f"    {line}" for line in lines if line.strip())
-    return TemplateProblem(f"{path}: the template's Jinja cannot be used ({error})" + (f":\n{around}" if around else ""))
+    return TemplateProblem(
+        f"{path}: the template's Jinja cannot be used ({error})" + (f"; near:\n{around}" if around else "")
+        + "\nCorrect the tag in Word or LibreOffice (the README lists the variables)."
+    )
 
 
 class LetterRenderer:
@@ -146,8 +154,11 @@ class LetterRenderer:
         }
         self.properties = properties
         try:
-            self.variables = self._template.get_undeclared_template_variables(jinja_env=self.environment)
             self.environment.from_string(self._render_ready(self._body_source))
+        except TemplateError as error:
+            raise _template_error(error, self.path, self._render_ready(self._body_source)) from None
+        try:
+            self.variables = self._template.get_undeclared_template_variables(jinja_env=self.environment)
         except TemplateError as error:
             raise _template_error(error, self.path) from None
 

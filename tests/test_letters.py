@@ -292,3 +292,14 @@ def test_pdf_batches_are_bounded_and_a_lost_pdf_is_named(runner, tmp_path, monke
     with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
         rows = {r["code"]: r for r in csv.DictReader(handle)}
     assert len(rows) == letters and rows[BASSETLAW]["pdf"] == "" and rows[ADUR]["pdf"] == "adur-district-council.pdf"
+
+
+def test_broken_jinja_names_the_place_in_the_template(tmp_path):
+    from ombudsman_cli.errors import TemplateProblem
+
+    template = tmp_path / "broken.docx"
+    document = docx.Document(GENERIC)
+    document.add_paragraph("Our reference: {{ authority ")
+    document.save(template)
+    with pytest.raises(TemplateProblem, match=r"(?s)broken.docx: the template's Jinja cannot be used.*Our reference: \{\{ authority"):
+        LetterRenderer(template, PROPERTIES)
