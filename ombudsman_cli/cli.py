@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 import click
 
@@ -21,6 +21,7 @@ from .years import BusinessYear, parse_business_year
 
 if TYPE_CHECKING:
     from .register import Authority, Register
+    from .stats import AverageMethod
     from .validation import Decisions
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -122,8 +123,11 @@ class Session:
     def decisions(self) -> "Decisions":
         from .validation import load_decisions
 
+        path = self.decisions_path
+        assert path is not None  # __init__ refuses a session without one
+
         def load() -> "Decisions":
-            return load_decisions(self.decisions_path, self.register, sheet=self.sheet,
+            return load_decisions(path, self.register, sheet=self.sheet,
                                   few_cases=self.settings.few_cases)
 
         if not sys.stderr.isatty():
@@ -166,6 +170,10 @@ class Session:
             except UnknownAuthority as error:
                 raise click.BadParameter(f"{name!r} {error}", param_hint="'--authority'") from None
         return found
+
+
+def _average_method(name: str) -> "AverageMethod":
+    return cast("AverageMethod", name)  # compute_statistics refuses anything but pooled and mean
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -282,7 +290,7 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     year = session.year_or_latest(year)
     session.note_empty_year(year)
     statistics = compute_statistics(decisions.records, session.register, year,
-                                    average or session.settings.average, few_cases=session.settings.few_cases)
+                                    _average_method(average or session.settings.average), few_cases=session.settings.few_cases)
     absent = wanted - {e.authority.code for e in statistics.authorities}
     if absent:
         names = ", ".join(session.register.by_code(code).name for code in sorted(absent))
@@ -372,7 +380,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         day = date.today()
         _stderr(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
     template_path = find_template(year.end_year, template or settings.template)
-    statistics = compute_statistics(decisions.records, session.register, year, average or settings.average,
+    statistics = compute_statistics(decisions.records, session.register, year, _average_method(average or settings.average),
                                     few_cases=settings.few_cases)
     contacts_file = contacts_path or settings.contacts
     contacts = load_contacts(contacts_file, session.register) if contacts_file else {}
@@ -432,7 +440,7 @@ def export(config_path: Path | None, decisions_path: Path | None, sheet: str | N
     year = session.year_or_latest(year)
     session.note_empty_year(year)
     statistics = compute_statistics(decisions.records, session.register, year,
-                                    average or session.settings.average, few_cases=session.settings.few_cases)
+                                    _average_method(average or session.settings.average), few_cases=session.settings.few_cases)
     rows = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]
     if output_format == "json":
         _emit(to_json({

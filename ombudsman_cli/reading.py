@@ -159,7 +159,7 @@ def _read_calamine(path: Path, sheet: str | None) -> tuple[str, list[Sequence[ob
         raise InputFileError(path, f"cannot be opened as a spreadsheet ({error}).") from None
     name = _pick_sheet(path, workbook.sheet_names, sheet)
     try:
-        rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        rows: list[Sequence[object]] = list(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
     except Exception as error:
         raise InputFileError(path, f"sheet {name!r} cannot be read ({error}).") from None
     finally:

@@ -315,20 +315,25 @@ def _counts_by_authority(records: pd.DataFrame, year: BusinessYear) -> dict[str,
     result: dict[str, Counts] = {}
     for code in set(decided["code"]) | set(compliance["code"]):
         result[code] = Counts()
-    for (code, outcome), n in outcomes.items():
-        result[code].outcomes[outcome] = int(n)
-        result[code].decisions += int(n)
-    for code, n in remedies.items():
-        result[code].satisfactory_remedies = int(n)
-    for code, n in compliance_outcomes.items():
-        result[code].compliance_outcomes = int(n)
-    for code, n in complied.items():
-        result[code].complied = int(n)
-    for (code, category), n in categories.items():
-        result[code].categories[category] = int(n)
+    for (code, outcome), n in _counted(outcomes).items():
+        result[code].outcomes[outcome] = n
+        result[code].decisions += n
+    for code, n in _counted(remedies).items():
+        result[code].satisfactory_remedies = n
+    for code, n in _counted(compliance_outcomes).items():
+        result[code].compliance_outcomes = n
+    for code, n in _counted(complied).items():
+        result[code].complied = n
+    for (code, category), n in _counted(categories).items():
+        result[code].categories[category] = n
     for entry in result.values():
         entry.categories = dict(sorted(entry.categories.items(), key=lambda item: (-item[1], item[0])))
     return result
+
+
+def _counted(counts: "pd.Series[int]") -> dict[Any, int]:
+    """A pandas count (``groupby().size()``, ``value_counts()``) as a plain dict of Python ints."""
+    return {key: int(n) for key, n in counts.items()}
 
 
 def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod) -> Averages:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Sequence, cast
 
 import pandas as pd
 
@@ -196,7 +196,7 @@ class _Validator:
             )
         return found
 
-    def raw(self, column: str) -> list[object]:
+    def raw(self, column: str) -> Sequence[object]:
         return self.columns.get(column) or [None] * self.count
 
     def header(self, column: str) -> str:
@@ -299,13 +299,14 @@ class _Validator:
         self._warn_about_dates(authorities, decided)
 
         keep = [i for i in range(self.count) if i not in self.bad]
+        kept_authorities = [cast(Authority, authorities[i]) for i in keep]  # a kept row has its authority
         decision_years = {d: business_year_of(d) for d in set(decided) if d is not None}
         records = pd.DataFrame(
             {
                 "row": [self.table.row_numbers[i] for i in keep],
                 "reference": [references[i] for i in keep],
-                "authority": [authorities[i].name for i in keep],
-                "code": [authorities[i].code for i in keep],
+                "authority": [a.name for a in kept_authorities],
+                "code": [a.code for a in kept_authorities],
                 "category": [categories[i] for i in keep],
                 "received_date": [received[i] for i in keep],
                 "decision_date": [decided[i] for i in keep],
@@ -415,7 +416,7 @@ class _Validator:
                 )
 
     def _warn_about_few_cases(self, records: pd.DataFrame, few_cases: int) -> None:
-        counts = records.groupby(["decision_year", "authority"]).size()
+        counts: dict[Any, int] = records.groupby(["decision_year", "authority"]).size().to_dict()
         for (year, authority), count in counts.items():
             if count < few_cases:
                 self.warnings.append(
@@ -466,7 +467,7 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None) -> dict[st
         "valid_rows": decisions.rows - len(decisions.invalid_rows),
         "year": year.end_year if year else None,
         "decisions": int(len(records)),
-        "years": {BusinessYear(int(y)).label: int(n) for y, n in by_year.items()},
+        "years": {BusinessYear(int(y)).label: int(n) for y, n in cast(dict[Any, int], by_year.to_dict()).items()},
         "authorities": int(records["code"].nunique()),
         "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
     }
