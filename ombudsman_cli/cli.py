@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -114,19 +115,19 @@ class Session:
         self.authorities_path = authorities_path or self.settings.authorities
 
     @functools.cached_property
-    def register(self) -> "Register":
+    def register(self) -> Register:
         from .register import load_register
 
         return load_register(self.authorities_path)
 
     @functools.cached_property
-    def decisions(self) -> "Decisions":
+    def decisions(self) -> Decisions:
         from .validation import load_decisions
 
         path = self.decisions_path
         assert path is not None  # __init__ refuses a session without one
 
-        def load() -> "Decisions":
+        def load() -> Decisions:
             return load_decisions(path, self.register, sheet=self.sheet,
                                   few_cases=self.settings.few_cases)
 
@@ -137,7 +138,7 @@ class Session:
         with Console(stderr=True).status(f"Reading {self.decisions_path} ..."):
             return load()
 
-    def valid_decisions(self, skip_invalid: bool) -> "Decisions":
+    def valid_decisions(self, skip_invalid: bool) -> Decisions:
         from .validation import describe_skipped
 
         decisions = self.decisions.require_valid(skip_invalid)
@@ -160,7 +161,7 @@ class Session:
             _stderr(f"Note: the export has no decisions dated in {year.label} (it covers {years}); "
                     "every figure for it is zero or undefined.")
 
-    def find_authorities(self, names: tuple[str, ...]) -> list["Authority"]:
+    def find_authorities(self, names: tuple[str, ...]) -> list[Authority]:
         from .register import UnknownAuthority
 
         found = []
@@ -172,7 +173,7 @@ class Session:
         return found
 
 
-def _average_method(name: str) -> "AverageMethod":
+def _average_method(name: str) -> AverageMethod:
     return cast("AverageMethod", name)  # compute_statistics refuses anything but pooled and mean
 
 

@@ -5,7 +5,8 @@ The command line turns each into a clear message and an exit code; library calle
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .validation import Problem
@@ -39,7 +40,7 @@ class MissingColumns(InputFileError):
 class ExportHasProblems(OmbudsmanError):
     """The export has rows that would make the figures wrong; nothing is computed or written."""
 
-    def __init__(self, path: object, problems: Sequence["Problem"]) -> None:
+    def __init__(self, path: object, problems: Sequence[Problem]) -> None:
         self.path = str(path)
         self.problems = list(problems)
         rows = sorted({p.row for p in self.problems if p.row is not None})

@@ -7,9 +7,10 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator, Sequence
+from typing import IO, Any
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from .wording import plural
-from .stats import Averages, AuthorityStatistics, Rate, YearStatistics, percent
+from .stats import AuthorityStatistics, Averages, Rate, YearStatistics, percent
 from .validation import Problem
+from .wording import plural
 
 ABOVE, BELOW, LEVEL = "▲", "▼", "="
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import gc
-import itertools
 import io
+import itertools
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Literal, Sequence
+from typing import Literal
 
 from .errors import InputFileError
 from .values import cell_text, header_key

@@ -6,9 +6,10 @@ percentage is rounded half up on the true value, never on a float that sits just
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -122,7 +123,7 @@ class AuthorityStatistics:
     year: BusinessYear
     counts: Counts
     group_average: Averages | None
-    previous_years: list["AuthorityStatistics"] = field(default_factory=list)
+    previous_years: list[AuthorityStatistics] = field(default_factory=list)
     #: The small-numbers threshold the letters and tables use; 0 for earlier years' records.
     few_cases: int = 0
 
@@ -161,7 +162,7 @@ class AuthorityStatistics:
         denominator = self.denominator(name)
         return denominator is not None and 0 < denominator < few_cases
 
-    def earlier(self, years_back: int) -> "AuthorityStatistics | None":
+    def earlier(self, years_back: int) -> AuthorityStatistics | None:
         """This authority's figures ``years_back`` years before, if the export has that year."""
         wanted = self.year.end_year - years_back
         return next((e for e in self.previous_years if e.year.end_year == wanted), None)
@@ -331,7 +332,7 @@ def _counts_by_authority(records: pd.DataFrame, year: BusinessYear) -> dict[str,
     return result
 
 
-def _counted(counts: "pd.Series[int]") -> dict[Any, int]:
+def _counted(counts: pd.Series[int]) -> dict[Any, int]:
     """A pandas count (``groupby().size()``, ``value_counts()``) as a plain dict of Python ints."""
     return {key: int(n) for key, n in counts.items()}
 

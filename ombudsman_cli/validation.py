@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Hashable, Sequence, cast
+from typing import Any, cast
 
 import pandas as pd
 
@@ -124,7 +125,7 @@ class Decisions:
     def invalid_rows(self) -> list[int]:
         return sorted({p.row for p in self.problems if p.row is not None})
 
-    def require_valid(self, skip_invalid: bool = False) -> "Decisions":
+    def require_valid(self, skip_invalid: bool = False) -> Decisions:
         """Raise :class:`ExportHasProblems` unless the export is sound or ``skip_invalid`` is set."""
         if self.problems and not skip_invalid:
             raise ExportHasProblems(self.path, self.problems)

@@ -40,7 +40,7 @@ class BusinessYear:
         """``31/03/20``, as the statistics page heading prints it."""
         return f"31/03/{self.end_year % 100:02d}"
 
-    def previous(self, count: int = 1) -> "BusinessYear":
+    def previous(self, count: int = 1) -> BusinessYear:
         return BusinessYear(self.end_year - count)
 
     def __contains__(self, day: object) -> bool:
