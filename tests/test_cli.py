@@ -127,3 +127,60 @@ def test_year_without_decisions_is_said(runner, tmp_path):
     assert "no decisions dated in 2023/24 (it covers 2019/20)" in result.stderr
     result = runner.invoke(cli, ["stats", "--decisions", str(path), "--format", "json"])
     assert "Year 2019/20: the latest in the export" in result.stderr and json.loads(result.stdout)["year"] == 2020
+
+
+def test_own_register_replaces_the_bundled_one(runner, tmp_path):
+    (tmp_path / "register.csv").write_text(
+        "Official name,GSS code,Type,Population,End date\n"
+        "Northshire County Council,E10000999,CTY,200000,\n"
+        "Southby District Council,E07000999,District Council,50000,\n"
+        "Old Town Council,E07000998,NMD,,2019-03-31\n")
+    decisions = write_csv(tmp_path / "d.csv", [
+        ["1", "Southby District Council", "01/05/2019", "Upheld", "", "", ""],
+        ["2", "southby district council", "01/06/2019", "Not upheld", "", "", ""],
+        ["3", "E10000999", "01/07/2019", "Upheld", "", "", ""],
+    ])
+    result = runner.invoke(cli, ["stats", "--decisions", str(decisions), "--authorities", "register.csv",
+                                 "--year", "2020", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [a["code"] for a in data["authorities"]] == ["E10000999", "E07000999"]  # Old Town ended in 2018/19
+    southby = data["authorities"][1]
+    assert southby["authority_type"] == "District Council" and southby["uphold_rate"] == 0.5
+    assert southby["upheld_per_100k"] == 1 * 100_000 / 50_000
+    result = runner.invoke(cli, ["check", "--decisions", str(decisions), "--authorities", "register.csv"])
+    assert result.exit_code == 0
+    bassetlaw = write_csv(tmp_path / "b.csv", [["1", "Bassetlaw District Council", "01/05/2019", "Upheld", "", "", ""]])
+    result = runner.invoke(cli, ["check", "--decisions", str(bassetlaw), "--authorities", "register.csv",
+                                 "--format", "json"])
+    assert result.exit_code == 1
+    assert "is not in the register (register.csv)" in json.loads(result.output)["problems"][0]["message"]
+
+
+def test_bad_register_row_is_named(runner, tmp_path):
+    (tmp_path / "register.csv").write_text("official-name,gss-code,local-authority-type\nX Council,E1,Parish\n")
+    path = write_csv(tmp_path / "d.csv", as_text(GOOD))
+    result = runner.invoke(cli, ["check", "--decisions", str(path), "--authorities", "register.csv"])
+    assert result.exit_code == 1
+    assert "register.csv: row 2, column local-authority-type: 'Parish' is not an authority type" in result.output
+
+
+def test_mean_average_from_the_command_line(runner, tmp_path):
+    from .test_stats import ROWS
+
+    path = write_csv(tmp_path / "d.csv", as_text(ROWS))
+    result = runner.invoke(cli, ["stats", "--decisions", str(path), "--year", "2020", "--average", "mean",
+                                 "--format", "json", "--authority", "Bassetlaw"])
+    data = json.loads(result.output)
+    assert data["average_method"] == "mean"
+    assert data["authorities"][0]["average_uphold_rate"] == 19 / 48  # (2/3 + 1/8) / 2, worked in test_stats
+
+
+def test_letters_json_summary(runner, tmp_path):
+    path = write_csv(tmp_path / "d.csv", as_text(GOOD))
+    result = runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--authority", "Bassetlaw",
+                                 "--out", "out", "--format", "json", "--letter-date", "2020-07-22"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["letters"] == 1 and data["letter_date"] == "2020-07-22"
+    assert data["files"][0]["file"] == "bassetlaw-district-council.docx" and data["files"][0]["uphold_percent"] == "67%"
