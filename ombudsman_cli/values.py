@@ -11,9 +11,9 @@ from datetime import date, datetime, time, timedelta
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
 _HEADER_SEPARATORS = re.compile(r"[\s_\-]+")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
 _UK_DATE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)?$")
-_WORDY_DATE = re.compile(r"^(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})$")
+_WORDY_DATE = re.compile(r"^(\d{1,2})[\s-]+([A-Za-z]+)\.?,?[\s-]+(\d{4}|\d{2})$")
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -82,12 +82,14 @@ def parse_date(value: object) -> date:
             year += 2000
     elif (match := _WORDY_DATE.match(text)) and match.group(2).lower() in _MONTHS:
         day, month, year = int(match.group(1)), _MONTHS[match.group(2).lower()], int(match.group(3))
+        year += 2000 if year < 100 else 0
     else:
         raise ValueError(f"cannot be read as a date; expected {DATE_EXPECTED}")
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"is not a day that exists; expected {DATE_EXPECTED}") from None
+        hint = " (dates are read day first)" if month > 12 and day <= 12 else ""
+        raise ValueError(f"is not a day that exists{hint}; expected {DATE_EXPECTED}") from None
 
 
 def parse_optional_date(value: object) -> date | None:

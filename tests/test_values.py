@@ -15,6 +15,8 @@ from ombudsman_cli.values import cell_text, header_key, name_key, parse_date
     ("2020-03-31T23:59:59", date(2020, 3, 31)),
     ("2020-03-31 08:00:00", date(2020, 3, 31)),
     (" 31 March 2020 ", date(2020, 3, 31)),
+    ("31-Mar-2020", date(2020, 3, 31)),
+    ("2020/03/31", date(2020, 3, 31)),
     (datetime(2020, 3, 31, 18, 30), date(2020, 3, 31)),
     (date(2019, 4, 1), date(2019, 4, 1)),
 ])
@@ -26,7 +28,7 @@ def test_dates_as_the_contract_defines_them(text, expected):
     ("31/02/2020", "not a day that exists"),
     ("2019-02-29", "not a day that exists"),
     ("yesterday", "cannot be read as a date"),
-    ("03/31/2020", "not a day that exists"),  # American order: month 31 does not exist
+    ("03/31/2020", r"not a day that exists \(dates are read day first\)"),  # American order
     (43921.0, "is a number, not a date"),
 ])
 def test_bad_dates_say_what_is_wrong(text, words):
