@@ -50,7 +50,7 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
                       expand=False)
         table.add_column("Row", justify="right", no_wrap=True)
         table.add_column("Column", overflow="fold")
-        table.add_column("Value", overflow="fold", max_width=24)
+        table.add_column("Value", overflow="fold", max_width=18)
         table.add_column("Problem", ratio=1)
         for item in items[:limit]:
             table.add_row("" if item.row is None else str(item.row), item.column or "", item.value or "", item.message)

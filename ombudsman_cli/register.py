@@ -163,7 +163,8 @@ class Register:
                 )
         suggestions = self.suggest(text)
         hint = f"did you mean {' or '.join(suggestions)}?" if suggestions else "use the official name or the GSS code"
-        raise UnknownAuthority(f"is not in the register ({self.source}); {hint}", suggestions)
+        where = "" if self.source == BUNDLED_REGISTER else f" ({self.source})"
+        raise UnknownAuthority(f"is not in the register{where}; {hint}", suggestions)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """The official names closest to ``text``: the best match, and any nearly as close."""
