@@ -393,10 +393,16 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     folder = out_dir or settings.letters_folder(year.end_year)
     workers = jobs or settings.jobs or default_jobs()
     _stderr(f"Template: {template_path}{generic}")
-    run = _with_progress(
-        len(planned), pdf, output_format == "text",
-        lambda progress, pdf_progress: write_letters(planned, renderer, folder, workers, pdf, progress, pdf_progress),
-    )
+    try:
+        run = _with_progress(
+            len(planned), pdf, output_format == "text",
+            lambda progress, pdf_progress: write_letters(planned, renderer, folder, workers, pdf, progress,
+                                                         pdf_progress),
+        )
+    except KeyboardInterrupt:
+        _stderr(f"Interrupted. The letters already written are complete and {folder / 'manifest.csv'} lists "
+                "exactly them; run the command again to write them all.")
+        sys.exit(130)
     pdfs = sum(1 for w in run.letters if w.pdf)
     if output_format == "json":
         from .letters import manifest_rows

@@ -303,3 +303,23 @@ def test_broken_jinja_names_the_place_in_the_template(tmp_path):
     document.save(template)
     with pytest.raises(TemplateProblem, match=r"(?s)broken.docx: the template's Jinja cannot be used.*Our reference: \{\{ authority"):
         LetterRenderer(template, PROPERTIES)
+
+
+def test_ctrl_c_from_the_command_line_says_what_is_complete(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    real_render = LetterRenderer.render
+    calls = []
+
+    def render_then_interrupt(self, context):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_render(self, context)
+
+    monkeypatch.setattr(LetterRenderer, "render", render_then_interrupt)
+    result = run_letters(runner, tmp_path, "--out", "out", "--jobs", "1")
+    assert result.exit_code == 130
+    assert "Interrupted. The letters already written are complete" in result.stderr
+    with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
+        listed = sorted(r["file"] for r in csv.DictReader(handle))
+    assert listed == sorted(p.name for p in (tmp_path / "out").glob("*.docx")) and len(listed) == 2
