@@ -100,13 +100,11 @@ def test_semicolon_csv_from_a_european_excel(runner, tmp_path):
 
 
 def test_ods_export(runner, tmp_path):
-    import pandas as pd
+    # tests/fixtures/two-decisions.ods: Bassetlaw, 1 May 2019 Upheld; E07000171, 31 March 2020 Not upheld.
+    from .conftest import FIXTURES
 
-    frame = pd.DataFrame({"Reference": ["1", "2"], "Authority": ["Bassetlaw District Council", "E07000171"],
-                          "Decision date": [date(2019, 5, 1), date(2020, 3, 31)], "Outcome": ["Upheld", "Not upheld"]})
-    frame.to_excel(tmp_path / "d.ods", engine="odf", index=False)
-    result = runner.invoke(cli, ["stats", "--decisions", "d.ods", "--year", "2020", "--format", "json",
-                                 "--authority", "Bassetlaw"])
+    result = runner.invoke(cli, ["stats", "--decisions", str(FIXTURES / "two-decisions.ods"), "--year", "2020",
+                                 "--format", "json", "--authority", "Bassetlaw"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["authorities"][0]["uphold_rate"] == 0.5
 
