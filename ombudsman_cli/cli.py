@@ -42,6 +42,9 @@ class OmbudsmanGroup(click.Group):
             raise click.UsageError(str(error)) from None
         except OmbudsmanError as error:
             raise click.ClickException(str(error)) from None
+        except OSError as error:  # a folder that cannot be written, a disk that is full
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}. Check the path and its permissions.") from None
 
 
 class BusinessYearType(click.ParamType):

@@ -182,3 +182,12 @@ def test_letters_json_summary(runner, tmp_path):
     data = json.loads(result.stdout)
     assert data["letters"] == 1 and data["letter_date"] == "2020-07-22"
     assert data["files"][0]["file"] == "bassetlaw-district-council.docx" and data["files"][0]["uphold_percent"] == "67%"
+
+
+def test_unwritable_output_is_a_clear_error_not_a_traceback(runner, tmp_path):
+    path = write_csv(tmp_path / "d.csv", as_text(GOOD))
+    (tmp_path / "afile").write_text("")
+    result = runner.invoke(cli, ["stats", "--decisions", str(path), "--year", "2020", "--format", "json",
+                                 "--output", "afile/stats.json"])
+    assert result.exit_code == 1 and "afile" in result.output and "Check the path" in result.output
+    assert not isinstance(result.exception, OSError) or result.exit_code == 1
