@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .stats import AuthorityStatistics, Averages, Rate, YearStatistics, percent
 from .validation import Problem
 from .wording import plural
+from .years import BusinessYear
 
 ABOVE, BELOW, LEVEL = "▲", "▼", "="
 
@@ -30,12 +32,13 @@ def mark(value: Rate, average: Rate) -> str:
 def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Problem],
                 warnings: Sequence[Problem], limit: int) -> None:
     name = Path(summary["file"]).name
-    console.print(f"Checked [bold]{summary['file']}[/]" + (f" (sheet {summary['sheet']})" if summary.get("sheet") else ""))
+    sheet = f" (sheet {escape(summary['sheet'])})" if summary.get("sheet") else ""
+    console.print(f"Checked [bold]{escape(summary['file'])}[/]{sheet}")
     console.print(f"  rows: {summary['rows']:,} ({summary['valid_rows']:,} without problems)")
     years = ", ".join(f"{label}: {n:,}" for label, n in summary["years"].items()) or "none"
     console.print(f"  business years: {years}")
     if summary["year"]:
-        console.print(f"  decisions in {summary['year'] - 1}/{summary['year'] % 100:02d}: {summary['decisions']:,}")
+        console.print(f"  decisions in {BusinessYear(summary['year']).label}: {summary['decisions']:,}")
     console.print(f"  authorities: {summary['authorities']:,}")
     outcomes = Table(box=None, show_header=False, padding=(0, 1, 0, 4))
     outcomes.add_column()
@@ -46,14 +49,15 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     for title, items, style in (("Problems", problems, "red"), ("Warnings", warnings, "yellow")):
         if not items:
             continue
-        table = Table(title=f"{title} in {name}: {len(items):,}", title_justify="left", title_style=f"bold {style}",
+        table = Table(title=f"{title} in {escape(name)}: {len(items):,}", title_justify="left", title_style=f"bold {style}",
                       expand=False)
         table.add_column("Row", justify="right", no_wrap=True)
         table.add_column("Column", overflow="fold")
         table.add_column("Value", overflow="fold", max_width=18)
         table.add_column("Problem", ratio=1)
         for item in items[:limit]:
-            table.add_row("" if item.row is None else str(item.row), item.column or "", item.value or "", item.message)
+            table.add_row("" if item.row is None else str(item.row), escape(item.column or ""),
+                          escape(item.value or ""), escape(item.message))
         console.print(table)
         if len(items) > limit:
             console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
@@ -94,7 +98,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
         counts = entry.counts
         group = entry.authority.group or "no comparison group"
         table.add_row(
-            f"{entry.authority.name}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
+            f"{escape(entry.authority.name)}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
             _rate_cell(entry, "uphold_rate"),
             _rate_cell(entry, "compliance_rate"),
             _rate_cell(entry, "satisfactory_remedy_rate"),
@@ -110,7 +114,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
     def add(row: Averages, style: str = "") -> None:
         totals = row.totals
         averages.add_row(
-            row.name,
+            escape(row.name),
             f"{row.authorities:,}",
             f"{show_percent(row.uphold_rate)} of {totals.investigated:,}",
             f"{show_percent(row.compliance_rate)} of {totals.compliance_outcomes:,}",

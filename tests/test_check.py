@@ -238,3 +238,12 @@ def test_reader_on_a_real_empty_file(tmp_path):
     (tmp_path / "e.csv").write_text("")
     with pytest.raises(InputFileError, match="is empty"):
         read_table(tmp_path / "e.csv")
+
+
+def test_values_that_look_like_terminal_markup_are_shown_as_they_are(runner, tmp_path):
+    rows = as_text(GOOD)
+    rows[0][1] = "[bold]Nowhere[/]"
+    rows[1][3] = "[/]"
+    result = runner.invoke(cli, ["check", "--decisions", str(write_csv(tmp_path / "d.csv", rows))])
+    assert result.exit_code == 1  # problems, not a crash in the table
+    assert "[bold]Nowhere[/]" in result.output and "│ [/]" in result.output
