@@ -7,6 +7,7 @@ each figure into the text that goes in its place. Every variable a template may 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -166,7 +167,7 @@ def letter_context(
     year = entry.year
     contact = contact or Contact()
     name = contact.name
-    return {
+    return _xml_safe({
         "authority": entry.authority.name,
         "code": entry.authority.code,
         "authority_type": entry.authority.group or "",
@@ -196,7 +197,22 @@ def letter_context(
             "rows": [{"category": category, "decisions": n} for category, n in counts.categories.items()],
         },
         "chart": _chart(entry, chart),
-    }
+    })
+
+
+# Control characters that XML 1.0 does not allow; a pasted cell can carry them into a name or category.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """Every text in a letter's variables without characters a Word document cannot hold."""
+    if isinstance(value, str):
+        return _NOT_IN_XML.sub("", value)
+    if isinstance(value, dict):
+        return {key: _xml_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_xml_safe(item) for item in value]
+    return value
 
 
 def manifest_figures(context: dict[str, Any]) -> dict[str, Any]:

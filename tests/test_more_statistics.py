@@ -155,3 +155,12 @@ def test_bassetlaw_2021_from_the_example_data(runner, tmp_path, monkeypatch):
         assert heading in text
     assert any(line.startswith("This compares to an average of") and "similar authorities" in line
                for line in text[text.index("Upheld decisions per 100,000 residents"):])
+
+
+def test_control_characters_from_a_pasted_cell_do_not_break_the_letter(register, tmp_path):
+    header = ["reference", "authority", "decision_date", "outcome", "category"]
+    rows = [["1", "Adur District Council", "01/05/2019", "Upheld", "Hous\x0bing & <planning>"]]
+    records = load_decisions(write_csv(tmp_path / "c.csv", rows, header), register).require_valid().records
+    entry = compute_statistics(records, register, BusinessYear(2020)).find(ADUR)
+    text, tables = letter_text(entry)
+    assert tables[-1][1] == ["Housing & <planning>", "1"]
