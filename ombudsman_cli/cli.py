@@ -245,14 +245,14 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     summary = summarise(decisions, year)
     if output_format == "json":
         summary["problems"] = [p.to_dict() for p in decisions.problems]
-        summary["warnings"] = [p.to_dict() for p in decisions.warnings]
+        summary["warnings"] = [p.to_dict() for p in decisions.warnings_in(year)]
         click.echo(to_json(summary), nl=False)
     else:
         from rich.console import Console
 
         from .preview import print_check
 
-        print_check(Console(), summary, decisions.problems, decisions.warnings, limit)
+        print_check(Console(), summary, decisions.problems, decisions.warnings_in(year), limit)
     sys.exit(1 if decisions.problems else 0)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -86,6 +86,8 @@ class Problem:
     value: str | None
     message: str
     expected: str | None = None
+    #: The business year a warning is about, so that ``check --year`` lists only that year's.
+    year: int | None = None
 
     def describe(self) -> str:
         where = ", ".join(
@@ -107,6 +109,7 @@ class Problem:
             "value": self.value,
             "message": self.message,
             "expected": self.expected,
+            "year": self.year,
         }
 
 
@@ -130,6 +133,12 @@ class Decisions:
         if self.problems and not skip_invalid:
             raise ExportHasProblems(self.path, self.problems)
         return self
+
+    def warnings_in(self, year: BusinessYear | None) -> list[Problem]:
+        """The warnings about ``year`` (all of them without one)."""
+        if year is None:
+            return self.warnings
+        return [w for w in self.warnings if w.year in (None, year.end_year)]
 
     def years(self) -> list[int]:
         return sorted(int(y) for y in self.records["decision_year"].unique())
@@ -214,8 +223,8 @@ class _Validator:
         self.problems.append(self._problem(index, column, value, message, expected))
         self.bad.add(index)
 
-    def warn(self, index: int | None, column: str, value: object, message: str) -> None:
-        self.warnings.append(self._problem(index, column, value, message, None))
+    def warn(self, index: int, column: str, value: object, message: str, year: int) -> None:
+        self.warnings.append(replace(self._problem(index, column, value, message, None), year=year))
 
     def parse_column(
         self, column: str, parse: Callable[[object], Any], expected: str, required: bool = False
@@ -290,6 +299,7 @@ class _Validator:
                 self.warn(
                     index, "compliance_date", self.raw("compliance_date")[index],
                     "has no compliance outcome beside it, so it is not used",
+                    business_year_of(recorded),
                 )
             if made and recorded < made:
                 self.error(
@@ -408,12 +418,14 @@ class _Validator:
                     index, "decision_date", self.raw("decision_date")[index],
                     f"is after {authority.name} was abolished ({authority.end:%d/%m/%Y}); "
                     "counted for it all the same",
+                    business_year_of(made),
                 )
             elif authority.start is not None and made < authority.start:
                 self.warn(
                     index, "decision_date", self.raw("decision_date")[index],
                     f"is before {authority.name} existed (from {authority.start:%d/%m/%Y}); "
                     "counted for it all the same",
+                    business_year_of(made),
                 )
 
     def _warn_about_few_cases(self, records: pd.DataFrame, few_cases: int) -> None:
@@ -425,6 +437,7 @@ class _Validator:
                         self.table.path, None, self.header("authority"), authority,
                         f"has only {count} decision{'s' if count != 1 else ''} in "
                         f"{BusinessYear(int(year)).label}; its rates rest on very few cases",
+                        year=int(year),
                     )
                 )
 

@@ -247,3 +247,13 @@ def test_values_that_look_like_terminal_markup_are_shown_as_they_are(runner, tmp
     result = runner.invoke(cli, ["check", "--decisions", str(write_csv(tmp_path / "d.csv", rows))])
     assert result.exit_code == 1  # problems, not a crash in the table
     assert "[bold]Nowhere[/]" in result.output and "│ [/]" in result.output
+
+
+def test_check_for_one_year_lists_that_years_warnings(runner, tmp_path):
+    rows = as_text(GOOD) + [["20 000 001", "Adur District Council", "15/05/2020", "Not upheld", "", "", ""]]
+    path = write_csv(tmp_path / "d.csv", rows)
+    _, every_year = check_json(runner, path)
+    _, one_year = check_json(runner, path, "--year", "2021")
+    assert {w["year"] for w in every_year["warnings"]} == {2020, 2021}
+    assert {w["year"] for w in one_year["warnings"]} == {2021}
+    assert one_year["decisions"] == 1 and one_year["years"] == {"2020/21": 1}
