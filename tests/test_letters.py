@@ -323,3 +323,18 @@ def test_ctrl_c_from_the_command_line_says_what_is_complete(runner, tmp_path, mo
     with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
         listed = sorted(r["file"] for r in csv.DictReader(handle))
     assert listed == sorted(p.name for p in (tmp_path / "out").glob("*.docx")) and len(listed) == 2
+
+
+def test_letters_refuse_an_export_with_problems_and_write_nothing(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    rows = as_text(ROWS)
+    rows[2][3] = "Sort of upheld"
+    path = write_csv(tmp_path / "d.csv", rows)
+    result = runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--out", "out"])
+    assert result.exit_code == 1 and "row 4, column outcome" in result.output
+    assert not (tmp_path / "out").exists()
+    result = runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--out", "out",
+                                 "--skip-invalid", "--authority", "Bassetlaw", "--letter-date", "2020-07-22"])
+    assert result.exit_code == 0 and "Left out 1 of" in result.stderr
+    text = paragraphs(tmp_path / "out" / "bassetlaw-district-council.docx")
+    assert "Statistics are based on a total of 2 detailed investigations for the period between 1 April 2019 to 31 March 2020" in text
