@@ -31,12 +31,14 @@ def rate(numerator: int, denominator: int) -> Rate:
     return Fraction(numerator, denominator) if denominator else None
 
 
+def half_up(value: Fraction) -> int:
+    """The nearest whole number, halves rounded up (12.5 -> 13), exactly: never Python's round-half-even."""
+    return int((value + Fraction(1, 2)).__floor__())
+
+
 def percent(value: Rate) -> int | None:
     """A rate as a whole percentage, rounded half up (0.125 -> 13); ``None`` stays ``None``."""
-    if value is None:
-        return None
-    scaled = value * 100
-    return int((scaled + Fraction(1, 2)).__floor__())
+    return None if value is None else half_up(value * 100)
 
 
 def as_float(value: Rate) -> float | None:

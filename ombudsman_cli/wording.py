@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from fractions import Fraction
 from typing import Any
 
-from .stats import AuthorityStatistics, Rate, percent
+from .stats import AuthorityStatistics, Rate, half_up, percent
 
 #: Registered nouns and their plurals; "1 upheld decision", "2 upheld decisions".
 _PLURALS = {"detailed investigation": "detailed investigations", "compliance outcome": "compliance outcomes",
@@ -63,7 +62,7 @@ def one_decimal(value: Rate) -> str:
     """``6.8``: one decimal place, rounded half up; an empty string where undefined."""
     if value is None:
         return ""
-    tenths = (value * 10 + Fraction(1, 2)).__floor__()
+    tenths = half_up(value * 10)
     return f"{tenths // 10:,}.{tenths % 10}"
 
 
@@ -104,8 +103,7 @@ def _rate_section(entry: AuthorityStatistics, section: str, few_cases: int) -> d
 def _bar(value: Rate) -> str:
     if value is None:
         return ""
-    blocks = int((value * BAR_BLOCKS + Fraction(1, 2)).__floor__())
-    return COUNCIL_BAR * blocks
+    return COUNCIL_BAR * half_up(value * BAR_BLOCKS)
 
 
 _TREND_ROWS = (
