@@ -389,7 +389,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     contacts_file = contacts_path or settings.contacts
     contacts = load_contacts(contacts_file, session.register) if contacts_file else {}
     planned = plan_letters(statistics, day, contacts, codes,
-                           settings.other_bodies if other_bodies is None else other_bodies, settings.few_cases,
+                           settings.other_bodies if other_bodies is None else other_bodies,
                            settings.chart if chart is None else chart)
     renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
     generic = "" if f"{year.end_year}" in template_path.name else " (the generic template: none for this year)"

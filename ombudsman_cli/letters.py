@@ -68,7 +68,6 @@ def plan_letters(
     contacts: dict[str, Contact] | None = None,
     codes: Sequence[str] | None = None,
     other_bodies: bool = False,
-    few_cases: int = 10,
     chart: bool = True,
 ) -> list[PlannedLetter]:
     """The letters for a year: every council active in it that has a comparison group (with
@@ -95,7 +94,7 @@ def plan_letters(
         if filename in names:  # two names that differ only in punctuation: keep both letters apart
             filename = filename.replace(".docx", f"-{entry.authority.code.lower()}.docx")
         names[filename] = entry.authority.code
-        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), few_cases, chart)
+        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart)
         planned.append(PlannedLetter(entry, filename, context))
     return planned
 

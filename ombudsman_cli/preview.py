@@ -73,7 +73,7 @@ SMALL = "*"
 
 def _rate_cell(entry: AuthorityStatistics, name: str) -> str:
     value, average = entry.rate(name), entry.average(name)
-    small = SMALL if entry.is_small(name, entry.few_cases) else ""
+    small = SMALL if entry.is_small(name) else ""
     cell = f"{show_percent(value)}{small} of {entry.denominator(name):,} {mark(value, average)}\n[dim]avg {show_percent(average)}"
     last = entry.earlier(1)
     if last is not None:
@@ -87,7 +87,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
         title=f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}",
         title_justify="left",
         caption=f"{ABOVE} above, {BELOW} below, {LEVEL} level with the average of its comparison group; "
-        f"{SMALL} fewer than {entries[0].few_cases if entries else 10} cases: read with care; n/a: nothing to divide by",
+        f"{SMALL} fewer than {statistics.few_cases} cases: read with care; n/a: nothing to divide by",
         caption_justify="left",
     )
     table.add_column("Authority", ratio=1, min_width=18, overflow="fold")

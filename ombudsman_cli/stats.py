@@ -126,8 +126,8 @@ class AuthorityStatistics:
     counts: Counts
     group_average: Averages | None
     previous_years: list[AuthorityStatistics] = field(default_factory=list)
-    #: The small-numbers threshold the letters and tables use; 0 for earlier years' records.
-    few_cases: int = 0
+    #: A rate resting on fewer cases than this is flagged in letters and tables.
+    few_cases: int = 10
 
     @property
     def uphold_rate(self) -> Rate:
@@ -159,10 +159,10 @@ class AuthorityStatistics:
         return {"uphold_rate": self.counts.investigated, "compliance_rate": self.counts.compliance_outcomes,
                 "satisfactory_remedy_rate": self.counts.upheld}.get(name)
 
-    def is_small(self, name: str, few_cases: int) -> bool:
-        """The rate rests on fewer than ``few_cases`` cases (but some): read it with care."""
+    def is_small(self, name: str) -> bool:
+        """The rate rests on fewer than :attr:`few_cases` cases (but some): read it with care."""
         denominator = self.denominator(name)
-        return denominator is not None and 0 < denominator < few_cases
+        return denominator is not None and 0 < denominator < self.few_cases
 
     def earlier(self, years_back: int) -> AuthorityStatistics | None:
         """This authority's figures ``years_back`` years before, if the export has that year."""
@@ -201,15 +201,13 @@ class AuthorityStatistics:
             "upheld_per_100k": as_float(self.upheld_per_100k),
             "average_upheld_per_100k": as_float(self.average("upheld_per_100k")),
             "categories": dict(counts.categories),
-        }
-        if self.few_cases:
-            record["small_numbers"] = [n for n in RATE_NAMES if self.is_small(n, self.few_cases)]
-            record["changes"] = {n: as_float(self.change(n)) for n in RATE_NAMES}
-        if self.previous_years is not None:
-            record["previous_years"] = [
+            "small_numbers": [n for n in RATE_NAMES if self.is_small(n)],
+            "changes": {n: as_float(self.change(n)) for n in RATE_NAMES},
+            "previous_years": [
                 {k: v for k, v in earlier.to_dict().items() if k not in _NOT_REPEATED}
                 for earlier in self.previous_years
-            ]
+            ],
+        }
         return record
 
 
@@ -222,6 +220,7 @@ class YearStatistics:
     authorities: list[AuthorityStatistics]
     averages: dict[str, Averages]
     national: Averages
+    few_cases: int = 10
 
     def find(self, code: str) -> AuthorityStatistics:
         for entry in self.authorities:
@@ -256,15 +255,14 @@ def compute_statistics(
     """
     if average_method not in AVERAGE_METHODS:
         raise UsageError(f"average method {average_method!r} is not one of {', '.join(AVERAGE_METHODS)}")
-    current = _year_statistics(records, register, year, average_method)
+    current = _year_statistics(records, register, year, average_method, few_cases)
     years_with_data = set(records["decision_year"].unique().tolist())
     earlier = [
-        _year_statistics(records, register, year.previous(n), average_method)
+        _year_statistics(records, register, year.previous(n), average_method, few_cases)
         for n in range(1, trend_years + 1)
         if year.end_year - n in years_with_data
     ]
     for entry in current.authorities:
-        entry.few_cases = few_cases
         entry.previous_years = []
         for statistics in earlier:
             try:
@@ -275,7 +273,7 @@ def compute_statistics(
 
 
 def _year_statistics(
-    records: pd.DataFrame, register: Register, year: BusinessYear, average_method: AverageMethod
+    records: pd.DataFrame, register: Register, year: BusinessYear, average_method: AverageMethod, few_cases: int
 ) -> YearStatistics:
     counts = _counts_by_authority(records, year)
     members = {a.code: a for a in register.active_in(year)}
@@ -294,11 +292,12 @@ def _year_statistics(
     national.population = 0
 
     authorities = [
-        AuthorityStatistics(authority, year, all_counts[code], averages.get(authority.group or ""))
+        AuthorityStatistics(authority, year, all_counts[code], averages.get(authority.group or ""),
+                            few_cases=few_cases)
         for code, authority in members.items()
     ]
     authorities.sort(key=lambda entry: entry.authority.name)
-    return YearStatistics(year, average_method, authorities, averages, national)
+    return YearStatistics(year, average_method, authorities, averages, national, few_cases)
 
 
 def _counts_by_authority(records: pd.DataFrame, year: BusinessYear) -> dict[str, Counts]:

@@ -80,7 +80,7 @@ _SECTIONS = {
 }
 
 
-def _rate_section(entry: AuthorityStatistics, section: str, few_cases: int) -> dict[str, Any]:
+def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
     """The words for one of the statistics page's three sections."""
     name, numerator, counted, out_of = _SECTIONS[section]
     value, average = entry.rate(name), entry.average(name)
@@ -90,7 +90,7 @@ def _rate_section(entry: AuthorityStatistics, section: str, few_cases: int) -> d
         "percent": percent_text(value),
         "has_average": average is not None,
         "average": percent_text(average),
-        "small": entry.is_small(name, few_cases),
+        "small": entry.is_small(name),
         "count": count,
         "total": total,
         "based_on": plural(total, out_of),
@@ -157,7 +157,6 @@ def letter_context(
     entry: AuthorityStatistics,
     letter_date: date,
     contact: Contact | None = None,
-    few_cases: int = 10,
     chart: bool = True,
 ) -> dict[str, Any]:
     """Every variable the letter templates use, for one authority's figures."""
@@ -179,7 +178,7 @@ def letter_context(
         "job_title": contact.job_title or CHIEF_EXECUTIVE,
         "salutation": name or contact.job_title or CHIEF_EXECUTIVE,
         "email": contact.email,
-        **{section: _rate_section(entry, section, few_cases) for section in _SECTIONS},
+        **{section: _rate_section(entry, section) for section in _SECTIONS},
         "per_100k": {
             "defined": entry.upheld_per_100k is not None,
             "value": one_decimal(entry.upheld_per_100k) or NOT_AVAILABLE,
