@@ -301,11 +301,13 @@ class _Validator:
                     "has no compliance outcome beside it, so it is not used",
                     business_year_of(recorded),
                 )
-            if made and recorded < made:
-                self.error(
+            elif made and recorded < made and index not in self.bad:
+                # Odd rather than wrong by the contract: a warning, since it decides the outcome's year.
+                self.warn(
                     index, "compliance_date", self.raw("compliance_date")[index],
-                    f"is before the decision ({made:%d/%m/%Y}); compliance is recorded after the decision",
-                    f"a date on or after {made:%d/%m/%Y}",
+                    f"is before the decision ({made:%d/%m/%Y}); the compliance outcome is counted in "
+                    f"{BusinessYear(business_year_of(recorded)).label} all the same",
+                    business_year_of(recorded),
                 )
         self._warn_about_dates(authorities, decided)
 

@@ -257,3 +257,12 @@ def test_check_for_one_year_lists_that_years_warnings(runner, tmp_path):
     assert {w["year"] for w in every_year["warnings"]} == {2020, 2021}
     assert {w["year"] for w in one_year["warnings"]} == {2021}
     assert one_year["decisions"] == 1 and one_year["years"] == {"2020/21": 1}
+
+
+def test_compliance_recorded_before_the_decision_is_a_warning(runner, tmp_path):
+    rows = as_text(GOOD)
+    rows[2][6] = "01/05/2019"  # decision 01/06/2019
+    result, data = check_json(runner, write_csv(tmp_path / "d.csv", rows))
+    assert result.exit_code == 0 and data["problems"] == []
+    [warning] = [w for w in data["warnings"] if w["row"] == 4]
+    assert warning["column"] == "compliance_date" and "is before the decision (01/06/2019)" in warning["message"]
