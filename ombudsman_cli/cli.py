@@ -242,7 +242,7 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
             {"row": 1, "column": column, "value": None, "message": error.message, "expected": "a column named " + column}
             for column in error.columns], "warnings": []}), nl=False)
         sys.exit(1)
-    summary = summarise(decisions, year)
+    summary = summarise(decisions, year, session.register)
     if output_format == "json":
         summary["problems"] = [p.to_dict() for p in decisions.problems]
         summary["warnings"] = [p.to_dict() for p in decisions.warnings_in(year)]

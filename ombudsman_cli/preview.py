@@ -40,6 +40,11 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     if summary["year"]:
         console.print(f"  decisions in {BusinessYear(summary['year']).label}: {summary['decisions']:,}")
     console.print(f"  authorities: {summary['authorities']:,}")
+    silent = summary.get("councils_without_decisions")
+    if silent:
+        shown = ", ".join(silent[:5]) + (", ..." if len(silent) > 5 else "")
+        console.print(f"  councils with no decision in {BusinessYear(summary['year']).label}: {len(silent):,} "
+                      f"({escape(shown)})")
     outcomes = Table(box=None, show_header=False, padding=(0, 1, 0, 4))
     outcomes.add_column()
     outcomes.add_column(justify="right")

@@ -469,11 +469,19 @@ def _parse_compliance(value: object) -> str:
     return outcome
 
 
-def summarise(decisions: Decisions, year: BusinessYear | None = None) -> dict[str, Any]:
-    """Rows, business years, authorities and outcome counts: what ``ombudsman check`` reports."""
+def summarise(decisions: Decisions, year: BusinessYear | None = None, register: Register | None = None) -> dict[str, Any]:
+    """Rows, business years, authorities and outcome counts: what ``ombudsman check`` reports.
+
+    For one year and with the register, also the councils active then that have no decision in the
+    export, which is how a truncated export shows itself.
+    """
     records = decisions.records
+    silent: list[str] | None = None
     if year is not None:
         records = records[records["decision_year"] == year.end_year]
+        if register is not None:
+            present = set(records["code"])
+            silent = [a.name for a in register.active_in(year) if a.group and a.code not in present]
     by_year = records["decision_year"].value_counts().sort_index()
     outcomes = records["outcome"].value_counts()
     return {
@@ -486,6 +494,7 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None) -> dict[st
         "years": {BusinessYear(int(y)).label: int(n) for y, n in cast(dict[Any, int], by_year.to_dict()).items()},
         "authorities": int(records["code"].nunique()),
         "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
+        "councils_without_decisions": silent,
     }
 
 

@@ -266,3 +266,15 @@ def test_compliance_recorded_before_the_decision_is_a_warning(runner, tmp_path):
     assert result.exit_code == 0 and data["problems"] == []
     [warning] = [w for w in data["warnings"] if w["row"] == 4]
     assert warning["column"] == "compliance_date" and "is before the decision (01/06/2019)" in warning["message"]
+
+
+def test_check_for_one_year_names_councils_without_a_decision(runner, tmp_path, register):
+    from ombudsman_cli.years import BusinessYear
+
+    _, data = check_json(runner, write_csv(tmp_path / "d.csv", as_text(GOOD)), "--year", "2020")
+    councils = [a for a in register.active_in(BusinessYear(2020)) if a.group]
+    silent = data["councils_without_decisions"]
+    assert len(silent) == len(councils) - 2  # Bassetlaw and Hammersmith & Fulham have decisions
+    assert "Adur District Council" in silent and "Bassetlaw District Council" not in silent
+    _, every_year = check_json(runner, tmp_path / "d.csv")
+    assert every_year["councils_without_decisions"] is None
