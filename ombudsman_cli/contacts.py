@@ -1,7 +1,8 @@
 """The contacts file: who each council's letter is addressed to.
 
 Columns (header case, spaces, hyphens and underscores do not matter): ``authority`` (official name,
-other name or GSS code; required), ``title``, ``forename``, ``surname``, ``job_title``, ``email``.
+other name or GSS code; required), ``title``, ``forename``, ``surname``, ``job_title``, ``email``, and
+``link_officer_email`` (or ``cc``) for the link officer copied in.
 A council that is not in the file is addressed as "Chief Executive", "Dear Chief Executive".
 """
 
@@ -15,7 +16,7 @@ from .register import Register, UnknownAuthority
 from .values import cell_text, header_key
 from .wording import Contact
 
-CONTACT_COLUMNS = ("authority", "title", "forename", "surname", "job_title", "email")
+CONTACT_COLUMNS = ("authority", "title", "forename", "surname", "job_title", "email", "link_officer_email")
 
 
 def load_contacts(path: str | Path, register: Register) -> dict[str, Contact]:
@@ -51,6 +52,7 @@ def load_contacts(path: str | Path, register: Register) -> dict[str, Contact]:
         contacts[authority.code] = Contact(
             title=get("title"), forename=get("forename"), surname=get("surname"),
             job_title=get("job_title"), email=get("email"),
+            link_officer_email=get("link_officer_email") or get("cc"),
         )
     if problems:
         raise InputFileError(path, "\n  " + "\n  ".join(problems))

@@ -182,7 +182,7 @@ def _sha256(path: Path) -> str:
 
 
 MANIFEST_FIELDS = (
-    "authority", "code", "authority_type", "file", "sha256", "pdf", "pdf_sha256",
+    "authority", "code", "authority_type", "file", "sha256", "pdf", "pdf_sha256", "email", "link_officer_email",
     "uphold_percent", "average_uphold_percent", "upheld", "investigated",
     "compliance_percent", "average_compliance_percent", "complied", "compliance_outcomes",
     "satisfactory_remedy_percent", "average_satisfactory_remedy_percent", "satisfactory_remedies",
@@ -201,6 +201,8 @@ def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:
             "sha256": written.sha256,
             "pdf": written.pdf.name if written.pdf else "",
             "pdf_sha256": written.pdf_sha256,
+            "email": context["email"],
+            "link_officer_email": context["link_officer_email"],
             **manifest_figures(context),
         })
     return rows

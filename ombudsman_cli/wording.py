@@ -46,6 +46,8 @@ class Contact:
     surname: str = ""
     job_title: str = ""
     email: str = ""
+    #: The council's link officer, copied in when the letter is sent.
+    link_officer_email: str = ""
 
     @property
     def name(self) -> str:
@@ -178,6 +180,7 @@ def letter_context(
         "job_title": contact.job_title or CHIEF_EXECUTIVE,
         "salutation": name or contact.job_title or CHIEF_EXECUTIVE,
         "email": contact.email,
+        "link_officer_email": contact.link_officer_email,
         **{section: _rate_section(entry, section) for section in _SECTIONS},
         "per_100k": {
             "defined": entry.upheld_per_100k is not None,

@@ -166,7 +166,8 @@ def test_plural():
 def run_letters(runner, tmp_path, *extra):
     path = write_csv(tmp_path / "d.csv", as_text(ROWS))
     contacts = tmp_path / "contacts.csv"
-    contacts.write_text("authority,title,forename,surname,job_title,email\nE07000171,Mr,,Taylor,Chief Executive,\n")
+    contacts.write_text("authority,title,forename,surname,job_title,email,link officer email\n"
+                        "E07000171,Mr,,Taylor,Chief Executive,ceo@example.org,link@example.org\n")
     return runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--contacts", str(contacts),
                                "--letter-date", "2020-07-22", *extra])
 
@@ -185,6 +186,8 @@ def test_letters_command_writes_one_per_council_and_a_manifest(runner, tmp_path,
     assert bassetlaw["file"] == "bassetlaw-district-council.docx"
     assert (bassetlaw["uphold_percent"], bassetlaw["average_uphold_percent"], bassetlaw["upheld"], bassetlaw["investigated"]) == ("67%", "27%", "2", "3")
     assert bassetlaw["satisfactory_remedy_percent"] == "50%" and bassetlaw["compliance_percent"] == "0%"
+    # For the mailing job: to the chief executive, copied to the link officer.
+    assert (bassetlaw["email"], bassetlaw["link_officer_email"]) == ("ceo@example.org", "link@example.org")
     import hashlib
     assert bassetlaw["sha256"] == hashlib.sha256((tmp_path / "out" / bassetlaw["file"]).read_bytes()).hexdigest()
     text = paragraphs(tmp_path / "out" / "bassetlaw-district-council.docx")
