@@ -39,6 +39,19 @@ _JINJA_TAG = re.compile(r"\{[{%#]")
 _COMPRESSION_LEVEL = 6
 
 
+_LISTING_CHARACTERS = re.compile("[\t\a\n\f]")
+
+
+class _Template(DocxTemplate):
+    """docxtpl's template, skipping its tab/newline/page-break pass when no text holds those characters:
+    that pass rewrites every paragraph with regular expressions, and is then a no-op."""
+
+    def resolve_listing(self, xml: str) -> str:
+        if _LISTING_CHARACTERS.search(xml) is None:
+            return xml
+        return str(super().resolve_listing(xml))
+
+
 class _CompilingOnceEnvironment(Environment):
     """A Jinja environment that compiles each template source once (docxtpl compiles per render)."""
 
@@ -127,7 +140,7 @@ class LetterRenderer:
         self.path = Path(template)
         self.environment = jinja_environment()
         try:
-            self._template = DocxTemplate(str(self.path))
+            self._template = _Template(str(self.path))
             self._template.init_docx()
         except Exception as error:  # python-docx raises several types for a file that is not a .docx
             raise TemplateProblem(f"{self.path} cannot be opened as a Word document ({error})") from None
