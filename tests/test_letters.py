@@ -341,3 +341,11 @@ def test_letters_refuse_an_export_with_problems_and_write_nothing(runner, tmp_pa
     assert result.exit_code == 0 and "Left out 1 of" in result.stderr
     text = paragraphs(tmp_path / "out" / "bassetlaw-district-council.docx")
     assert "Statistics are based on a total of 2 detailed investigations for the period between 1 April 2019 to 31 March 2020" in text
+
+
+def test_text_with_a_newline_or_tab_takes_docxtpls_listing_pass_and_stays_identical(statistics, renderer):
+    contact = Contact(title="Ms", surname="Line\nBreak\tTab", job_title="Chief\nExecutive")
+    context = letter_context(statistics.find(BASSETLAW), LETTER_DATE, contact)
+    content = renderer.render(context)
+    assert content == render_with_docxtpl(TEMPLATE_2020, context, PROPERTIES)
+    assert "Dear Ms Line\nBreak\tTab" in paragraphs(content)  # a line break and a tab, as docxtpl makes them
