@@ -159,8 +159,9 @@ class Session:
         return BusinessYear(years[-1])
 
     def note_empty_year(self, year: BusinessYear) -> None:
-        if year.end_year not in self.decisions.years():
-            years = ", ".join(BusinessYear(y).label for y in self.decisions.years()) or "none"
+        years_with_data = self.decisions.years()
+        if year.end_year not in years_with_data:
+            years = ", ".join(BusinessYear(y).label for y in years_with_data) or "none"
             _stderr(f"Note: the export has no decisions dated in {year.label} (it covers {years}); "
                     "every figure for it is zero or undefined.")
 
@@ -482,7 +483,7 @@ def _sorted(entries: list[Any], field: str) -> list[Any]:
         return sorted(entries, key=lambda e: e.authority.code)
 
     def key(entry: Any) -> tuple[bool, Any, str]:
-        value = getattr(entry.counts, field, None) if hasattr(entry.counts, field) else getattr(entry, field)
+        value = getattr(entry.counts, field) if hasattr(entry.counts, field) else entry.rate(field)
         return (value is None, -(value or 0), entry.authority.name)
 
     return sorted(entries, key=key)

@@ -10,17 +10,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .stats import AuthorityStatistics, Averages, Rate, YearStatistics, percent
+from .stats import AuthorityStatistics, Averages, Rate, YearStatistics
 from .validation import Problem
-from .wording import plural
+from .wording import percent_text, plural
 from .years import BusinessYear
 
 ABOVE, BELOW, LEVEL = "▲", "▼", "="
 
 
 def show_percent(value: Rate) -> str:
-    shown = percent(value)
-    return "n/a" if shown is None else f"{shown}%"
+    return percent_text(value) or "n/a"
 
 
 def mark(value: Rate, average: Rate) -> str:

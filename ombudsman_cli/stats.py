@@ -395,21 +395,19 @@ CSV_FIELDS: tuple[str, ...] = (
     "population", "upheld_per_100k", "average_upheld_per_100k", "categories",
     *(f"{name}_{when}" for name in RATE_NAMES for when in ("last_year", "year_before", "change")),
 )
-_TREND_FIELDS = CSV_FIELDS[-3 * len(RATE_NAMES):]
 
 
 def flat_record(entry: AuthorityStatistics) -> dict[str, Any]:
     """An authority's record (:meth:`AuthorityStatistics.to_dict`) as one CSV row of :data:`CSV_FIELDS`."""
     record = entry.to_dict()
     row = {k: v for k, v in record.items() if k in CSV_FIELDS}
-    row.update({k: v for k, v in export_record(entry).items() if k in _TREND_FIELDS})
+    row.update(_trend_fields(entry))
     for outcome, n in record["outcomes"].items():
         row[f"outcome_{_snake(outcome)}"] = n
     row["categories"] = "; ".join(f"{name}: {n}" for name, n in record["categories"].items())
     return row
 
 
-_PUBLISHED = RATE_NAMES
 #: Columns of ``ombudsman export --format csv``, one row per authority keyed by GSS code: every
 #: published figure, the group averages, and the trend (last year, the year before, the change).
 EXPORT_FIELDS: tuple[str, ...] = (
@@ -418,7 +416,7 @@ EXPORT_FIELDS: tuple[str, ...] = (
     "compliance_outcomes", "complied", "compliance_rate", "average_compliance_rate",
     "satisfactory_remedies", "satisfactory_remedy_rate", "average_satisfactory_remedy_rate",
     "population", "upheld_per_100k", "average_upheld_per_100k",
-    *(f"{name}_{when}" for name in _PUBLISHED for when in ("last_year", "year_before", "change")),
+    *(f"{name}_{when}" for name in RATE_NAMES for when in ("last_year", "year_before", "change")),
 )
 
 
@@ -427,9 +425,16 @@ def export_record(entry: AuthorityStatistics) -> dict[str, Any]:
     record = entry.to_dict()
     row = {field_name: record.get(field_name) for field_name in EXPORT_FIELDS}
     row["region"] = entry.authority.region or None
-    for name in _PUBLISHED:
+    row.update(_trend_fields(entry))
+    return row
+
+
+def _trend_fields(entry: AuthorityStatistics) -> dict[str, float | None]:
+    """``uphold_rate_last_year``, ``uphold_rate_year_before``, ``uphold_rate_change``, ... for every rate."""
+    fields: dict[str, float | None] = {}
+    for name in RATE_NAMES:
         for when, years_back in (("last_year", 1), ("year_before", 2)):
             earlier = entry.earlier(years_back)
-            row[f"{name}_{when}"] = as_float(earlier.rate(name)) if earlier else None
-        row[f"{name}_change"] = as_float(entry.change(name))
-    return row
+            fields[f"{name}_{when}"] = as_float(earlier.rate(name)) if earlier else None
+        fields[f"{name}_change"] = as_float(entry.change(name))
+    return fields
