@@ -1,0 +1,216 @@
+"""What every command shares: the group, its options, the session of settings and data, and error handling.
+
+Exit codes: 0 done, 1 the data or a file has a problem (the message says which and how to fix it),
+2 a usage error (a bad option or setting).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+import click
+
+from .. import __version__
+from ..config import Settings, load_settings
+from ..errors import OmbudsmanError, UsageError
+from ..years import BusinessYear, parse_business_year
+
+if TYPE_CHECKING:
+    from ..register import Authority, Register
+    from ..stats import AverageMethod
+    from ..validation import Decisions
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class OmbudsmanGroup(click.Group):
+    """Turns the library's exceptions into click's: usage problems exit 2, everything else 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            raise click.UsageError(str(error)) from None
+        except OmbudsmanError as error:
+            raise click.ClickException(str(error)) from None
+        except OSError as error:  # a folder that cannot be written, a disk that is full
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or error}. Check the path and its permissions.") from None
+
+
+class BusinessYearType(click.ParamType):
+    name = "YEAR"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> BusinessYear:
+        if isinstance(value, BusinessYear):
+            return value
+        try:
+            return parse_business_year(value)
+        except UsageError as error:
+            self.fail(str(error), param, ctx)
+
+
+def _options(*decorators: Callable[[Callable[..., Any]], Callable[..., Any]]) -> Callable[..., Any]:
+    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
+input_options = _options(
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                 envvar="OMBUDSMAN_CONFIG", help="Settings file [default: ./ombudsman.toml if present]."),
+    click.option("--decisions", "decisions_path", type=click.Path(path_type=Path),
+                 help="The decisions export (.xlsx, .ods or UTF-8 .csv) [default: from the config file]."),
+    click.option("--sheet", help="Sheet of a workbook to read [default: the first]."),
+    click.option("--authorities", "authorities_path", type=click.Path(path_type=Path),
+                 help="Your own register of authorities instead of the bundled one (see README)."),
+)
+year_option = click.option("--year", type=BusinessYearType(),
+                           help="Business year: 2020, 2019/20 or 2019-20 all mean 1 April 2019 to 31 March 2020.")
+skip_invalid_option = click.option(
+    "--skip-invalid", is_flag=True,
+    help="Leave out rows with problems instead of stopping (says how many and why).",
+)
+average_option = click.option(
+    "--average", type=click.Choice(["pooled", "mean"]),
+    help="Averages of similar authorities: pooled (their cases together) or mean (of their rates) "
+    "[default: pooled, or the config file].",
+)
+
+
+def format_option(*choices: str) -> Callable[..., Any]:
+    return click.option("--format", "output_format", type=click.Choice(choices), default=choices[0],
+                        show_default=True, help="Output: a table for people, json or csv for scripts.")
+
+
+def output_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Write json/csv to this file instead of the terminal.")(function)
+
+
+def stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+class Session:
+    """What every command starts from: settings, the register and the validated export."""
+
+    def __init__(self, config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+                 authorities_path: Path | None) -> None:
+        self.settings: Settings = load_settings(config_path)
+        self.decisions_path = decisions_path or self.settings.decisions
+        if self.decisions_path is None:
+            raise UsageError("no decisions export given: pass --decisions FILE or set [files] decisions "
+                             "in ombudsman.toml")
+        self.sheet = sheet or self.settings.sheet
+        self.authorities_path = authorities_path or self.settings.authorities
+
+    @functools.cached_property
+    def register(self) -> Register:
+        from ..register import load_register
+
+        return load_register(self.authorities_path)
+
+    @functools.cached_property
+    def decisions(self) -> Decisions:
+        from ..validation import load_decisions
+
+        path = self.decisions_path
+        assert path is not None  # __init__ refuses a session without one
+
+        def load() -> Decisions:
+            return load_decisions(path, self.register, sheet=self.sheet,
+                                  few_cases=self.settings.few_cases)
+
+        if not sys.stderr.isatty():
+            return load()
+        from rich.console import Console
+
+        with Console(stderr=True).status(f"Reading {self.decisions_path} ..."):
+            return load()
+
+    def valid_decisions(self, skip_invalid: bool) -> Decisions:
+        from ..validation import describe_skipped
+
+        decisions = self.decisions.require_valid(skip_invalid)
+        if decisions.problems:
+            stderr(describe_skipped(decisions))
+        return decisions
+
+    def year_or_latest(self, year: BusinessYear | None) -> BusinessYear:
+        if year is not None:
+            return year
+        years = self.decisions.years()
+        if not years:
+            raise UsageError("the export has no usable decisions, so there is no year to report; pass --year")
+        stderr(f"Year {BusinessYear(years[-1]).label}: the latest in the export (choose another with --year).")
+        return BusinessYear(years[-1])
+
+    def note_empty_year(self, year: BusinessYear) -> None:
+        years_with_data = self.decisions.years()
+        if year.end_year not in years_with_data:
+            years = ", ".join(BusinessYear(y).label for y in years_with_data) or "none"
+            stderr(f"Note: the export has no decisions dated in {year.label} (it covers {years}); "
+                    "every figure for it is zero or undefined.")
+
+    def find_authorities(self, names: tuple[str, ...]) -> list[Authority]:
+        from ..register import UnknownAuthority
+
+        found = []
+        for name in names:
+            try:
+                found.append(self.register.find(name))
+            except UnknownAuthority as error:
+                raise click.BadParameter(f"{name!r} {error}", param_hint="'--authority'") from None
+        return found
+
+
+def average_method(name: str) -> AverageMethod:
+    return cast("AverageMethod", name)  # compute_statistics refuses anything but pooled and mean
+
+
+def emit(text: str, output: Path | None) -> None:
+    from ..output import write_text
+
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_text(output, text)
+        stderr(f"Wrote {output}")
+
+
+@click.group(cls=OmbudsmanGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "--version", "-V", prog_name="ombudsman")
+def cli() -> None:
+    """Annual review letters from the ombudsman's decisions export.
+
+    \b
+    The yearly job, in the order the performance team runs it:
+      ombudsman check                    is the export sound?
+      ombudsman stats --year 2020        the figures, in the terminal
+      ombudsman letters --year 2020      one Word letter per council (--pdf for PDFs too)
+      ombudsman export --year 2020       the figures for the public map (CSV or JSON)
+
+    \b
+    Files come from ./ombudsman.toml (or --config FILE); options on the command line win.
+    Exit codes: 0 done, 1 a problem with the data or a file, 2 a usage error.
+    """
+
+
+def with_progress(total: int, pdf: bool, show: bool, work: Callable[..., Any]) -> Any:
+    """A rich progress bar on a terminal; nothing on a pipe or in a scheduled job (the summary says it all)."""
+    if not (show and sys.stderr.isatty()):
+        return work(None, None)
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=None) as bar:
+        docx_task = bar.add_task("Letters", total=total)
+        pdf_task = bar.add_task("PDF", total=total, visible=pdf)
+        return work(lambda n: bar.advance(docx_task, n), lambda n: bar.advance(pdf_task, n))

@@ -1,0 +1,65 @@
+"""``ombudsman check``: is the export sound?"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..years import BusinessYear
+from .base import (
+    Session,
+    cli,
+    format_option,
+    input_options,
+    year_option,
+)
+
+
+@cli.command()
+@input_options
+@year_option
+@format_option("table", "json")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="Problems and warnings listed in the table (json lists all).")
+def check(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+          authorities_path: Path | None, year: BusinessYear | None, output_format: str, limit: int) -> None:
+    """Check the decisions export and list every problem by row and column.
+
+    Exits 1 if any row has a problem (an unknown authority, an outcome outside the six, a date that
+    cannot be read or does not exist, a repeated reference, ...); warnings do not change the exit code.
+
+    \b
+    Examples:
+      ombudsman check
+      ombudsman check --decisions export.xlsx --sheet Decisions --year 2019/20
+      ombudsman check --format json | jq '.problems[] | .row'
+    """
+    from ..errors import MissingColumns
+    from ..output import to_json
+    from ..validation import summarise
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    try:
+        decisions = session.decisions
+    except MissingColumns as error:
+        if output_format != "json":
+            raise
+        # Scripts get the same shape whatever went wrong.
+        click.echo(to_json({"file": error.path, "rows": None, "problems": [
+            {"row": 1, "column": column, "value": None, "message": error.message, "expected": "a column named " + column}
+            for column in error.columns], "warnings": []}), nl=False)
+        sys.exit(1)
+    summary = summarise(decisions, year, session.register)
+    if output_format == "json":
+        summary["problems"] = [p.to_dict() for p in decisions.problems]
+        summary["warnings"] = [p.to_dict() for p in decisions.warnings_in(year)]
+        click.echo(to_json(summary), nl=False)
+    else:
+        from rich.console import Console
+
+        from ..preview import print_check
+
+        print_check(Console(), summary, decisions.problems, decisions.warnings_in(year), limit)
+    sys.exit(1 if decisions.problems else 0)

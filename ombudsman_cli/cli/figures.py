@@ -1,0 +1,149 @@
+"""``ombudsman stats`` and ``ombudsman export``: the figures, for people and for the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..register import GROUP_LABELS
+from ..years import BusinessYear
+from .base import (
+    Session,
+    average_method,
+    average_option,
+    cli,
+    emit,
+    format_option,
+    input_options,
+    output_option,
+    skip_invalid_option,
+    stderr,
+    year_option,
+)
+
+SORT_FIELDS = (
+    "name", "code", "decisions", "investigated", "upheld", "uphold_rate", "compliance_outcomes",
+    "compliance_rate", "satisfactory_remedies", "satisfactory_remedy_rate", "upheld_per_100k",
+)
+
+
+@cli.command()
+@input_options
+@year_option
+@click.option("--type", "group", type=click.Choice(GROUP_LABELS, case_sensitive=False),
+              help="Only this comparison group.")
+@click.option("--authority", "authority_names", multiple=True, metavar="NAME",
+              help="Only this authority (official name, other name or GSS code); repeatable.")
+@click.option("--sort", "sort_field", type=click.Choice(SORT_FIELDS), default="name", show_default=True,
+              help="Order of the rows; figures sort highest first, undefined rates last.")
+@average_option
+@format_option("table", "json", "csv")
+@output_option
+@skip_invalid_option
+def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+          authorities_path: Path | None, year: BusinessYear | None, group: str | None,
+          authority_names: tuple[str, ...], sort_field: str, average: str | None, output_format: str,
+          output: Path | None, skip_invalid: bool) -> None:
+    """Show each council's uphold, compliance and satisfactory remedy rates for a business year.
+
+    Each rate is shown with the number it is out of and beside the average of similar authorities
+    (its comparison group); then the group averages and the figures for England.
+
+    \b
+    Examples:
+      ombudsman stats --year 2020
+      ombudsman stats --year 2019/20 --type "District Council" --sort uphold_rate
+      ombudsman stats --year 2020 --authority Bassetlaw --authority E09000013
+      ombudsman stats --year 2020 --format json --output stats-2020.json
+      ombudsman stats --year 2020 --format csv > stats-2020.csv
+    """
+    from ..stats import CSV_FIELDS, compute_statistics, flat_record
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    wanted = {a.code for a in session.find_authorities(authority_names)}
+    decisions = session.valid_decisions(skip_invalid)
+    year = session.year_or_latest(year)
+    session.note_empty_year(year)
+    statistics = compute_statistics(decisions.records, session.register, year,
+                                    average_method(average or session.settings.average), few_cases=session.settings.few_cases)
+    absent = wanted - {e.authority.code for e in statistics.authorities}
+    if absent:
+        names = ", ".join(session.register.by_code(code).name for code in sorted(absent))
+        stderr(f"Note: {names}: not active in {year.label} and no decisions in it, so not shown.")
+    entries = [
+        e for e in statistics.authorities
+        if (not wanted or e.authority.code in wanted) and (group is None or (e.authority.group or "").lower() == group.lower())
+    ]
+    entries = _sorted(entries, sort_field)
+    if output_format == "table":
+        from rich.console import Console
+
+        from ..preview import print_statistics
+
+        print_statistics(Console(), statistics, entries)
+        return
+    from ..output import to_csv, to_json
+
+    if output_format == "json":
+        data = statistics.to_dict()
+        data["authorities"] = [e.to_dict() for e in entries]
+        emit(to_json(data), output)
+    else:
+        emit(to_csv([flat_record(e) for e in entries], CSV_FIELDS), output)
+
+
+@cli.command()
+@input_options
+@year_option
+@average_option
+@format_option("csv", "json")
+@output_option
+@skip_invalid_option
+def export(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+           authorities_path: Path | None, year: BusinessYear | None, average: str | None, output_format: str,
+           output: Path | None, skip_invalid: bool) -> None:
+    """Export every authority's published figures for the "Your council's performance" map.
+
+    One record per authority, keyed by GSS code: the three rates with their counts, the averages of
+    similar authorities, upheld decisions per 100,000 residents, and the trend over three years.
+    Rates are fractions from 0 to 1 at full precision; empty (null) where undefined.
+
+    \b
+    Examples:
+      ombudsman export --year 2020 --output map-2020.csv
+      ombudsman export --year 2020 --format json --output map-2020.json
+    """
+    from ..output import to_csv, to_json
+    from ..stats import EXPORT_FIELDS, compute_statistics, export_record
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    decisions = session.valid_decisions(skip_invalid)
+    year = session.year_or_latest(year)
+    session.note_empty_year(year)
+    statistics = compute_statistics(decisions.records, session.register, year,
+                                    average_method(average or session.settings.average), few_cases=session.settings.few_cases)
+    rows = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]
+    if output_format == "json":
+        emit(to_json({
+            "year": year.end_year,
+            "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+            "average_method": statistics.average_method,
+            "authorities": {row["code"]: row for row in rows},
+        }), output)
+    else:
+        emit(to_csv(rows, EXPORT_FIELDS), output)
+
+
+def _sorted(entries: list[Any], field: str) -> list[Any]:
+    if field == "name":
+        return sorted(entries, key=lambda e: e.authority.name)
+    if field == "code":
+        return sorted(entries, key=lambda e: e.authority.code)
+
+    def key(entry: Any) -> tuple[bool, Any, str]:
+        value = getattr(entry.counts, field) if hasattr(entry.counts, field) else entry.rate(field)
+        return (value is None, -(value or 0), entry.authority.name)
+
+    return sorted(entries, key=key)
