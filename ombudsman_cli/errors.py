@@ -31,27 +31,41 @@ class InputFileError(OmbudsmanError):
 class MissingColumns(InputFileError):
     """The header row lacks a required column; ``columns`` names them."""
 
-    def __init__(self, path: object, columns: Sequence[str], message: str) -> None:
+    def __init__(self, path: object, columns: Sequence[str], row: int, message: str) -> None:
         super().__init__(path, message)
         self.columns = list(columns)
+        self.row = row
         self.message = message
 
 
 class ExportHasProblems(OmbudsmanError):
-    """The export has rows that would make the figures wrong; nothing is computed or written."""
+    """The export has rows that would make the figures wrong; nothing is computed or written.
 
-    def __init__(self, path: object, problems: Sequence[Problem]) -> None:
+    ``skippable`` is false when a problem is about a whole column or the file, which leaving rows out
+    (``--skip-invalid``) cannot mend.
+    """
+
+    def __init__(self, path: object, problems: Sequence[Problem], skippable: bool = True) -> None:
         self.path = str(path)
         self.problems = list(problems)
+        self.skippable = skippable
         rows = sorted({p.row for p in self.problems if p.row is not None})
         shown = "\n".join(f"  {p.describe()}" for p in self.problems[:10])
         more = f"\n  ... and {len(self.problems) - 10} more" if len(self.problems) > 10 else ""
-        super().__init__(
-            f"{path} has {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
-            f" in {len(rows)} row{'s' if len(rows) != 1 else ''}:\n{shown}{more}\n"
-            "Fix them in the export (run 'ombudsman check' to list them all), "
-            "or pass --skip-invalid to leave those rows out."
-        )
+        count = f"{len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        if skippable:
+            where = f" in {len(rows)} row{'s' if len(rows) != 1 else ''}"
+            fix = ("Fix them in the export (run 'ombudsman check' to list them all), "
+                   "or pass --skip-invalid to leave those rows out.")
+        else:
+            where = " with a whole column or the file"
+            fix = ("Fix them in the export: --skip-invalid leaves out rows, and leaving rows out cannot mend "
+                   "these (run 'ombudsman check' to list every problem).")
+        super().__init__(f"{path} has {count}{where}:\n{shown}{more}\n{fix}")
+
+
+class NoDecisions(OmbudsmanError):
+    """Nothing to report: the export has no usable decisions in the year asked for."""
 
 
 class TemplateProblem(OmbudsmanError):
@@ -60,3 +74,7 @@ class TemplateProblem(OmbudsmanError):
 
 class ConversionError(OmbudsmanError):
     """LibreOffice is missing, or did not produce every PDF it was asked for."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop as cleanly as after Ctrl-C (the command line exits 143)."""

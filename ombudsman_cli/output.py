@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,8 +27,24 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+# JSON escapes C0 controls itself; these others (DEL, C1, invisible and bidi characters) it would
+# write raw, and a terminal may act on them. Escaped, they parse back to the same text.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
 def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name one file (also through a link, or spelt differently)."""
+    try:
+        if one.exists() and other.exists():
+            return os.path.samefile(one, other)
+    except OSError:
+        pass
+    return one.resolve() == other.resolve()
 
 
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
@@ -36,8 +53,15 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(fields)
     for row in rows:
-        writer.writerow(["" if row.get(f) is None else neutralise(row.get(f)) for f in fields])
+        writer.writerow(["" if row.get(f) is None else neutralise(_printable_cell(row.get(f))) for f in fields])
     return buffer.getvalue()
+
+
+def _printable_cell(value: Any) -> Any:
+    """Text with control characters escaped: a CSV is read in terminals too (``stats --format csv``)."""
+    from .values import printable
+
+    return printable(value) if isinstance(value, str) else value
 
 
 @contextmanager

@@ -12,10 +12,16 @@ from rich.table import Table
 
 from .stats import AuthorityStatistics, Averages, Rate, YearStatistics
 from .validation import Problem
+from .values import printable
 from .wording import percent_text, plural
 from .years import BusinessYear
 
 ABOVE, BELOW, LEVEL = "▲", "▼", "="
+
+
+def shown(text: str, limit: int | None = None) -> str:
+    """Text from a file, safe in a rich table: no markup read into it, no control character let through."""
+    return escape(printable(text, limit))
 
 
 def show_percent(value: Rate) -> str:
@@ -31,8 +37,8 @@ def mark(value: Rate, average: Rate) -> str:
 def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Problem],
                 warnings: Sequence[Problem], limit: int) -> None:
     name = Path(summary["file"]).name
-    sheet = f" (sheet {escape(summary['sheet'])})" if summary.get("sheet") else ""
-    console.print(f"Checked [bold]{escape(summary['file'])}[/]{sheet}")
+    sheet = f" (sheet {shown(summary['sheet'])})" if summary.get("sheet") else ""
+    console.print(f"Checked [bold]{shown(summary['file'])}[/]{sheet}")
     console.print(f"  rows: {summary['rows']:,} ({summary['valid_rows']:,} without problems)")
     years = ", ".join(f"{label}: {n:,}" for label, n in summary["years"].items()) or "none"
     console.print(f"  business years: {years}")
@@ -41,9 +47,12 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     console.print(f"  authorities: {summary['authorities']:,}")
     silent = summary.get("councils_without_decisions")
     if silent:
-        shown = ", ".join(silent[:5]) + (", ..." if len(silent) > 5 else "")
+        names = ", ".join(silent[:5]) + (", ..." if len(silent) > 5 else "")
         console.print(f"  councils with no decision in {BusinessYear(summary['year']).label}: {len(silent):,} "
-                      f"({escape(shown)})")
+                      f"({shown(names)})")
+    ignored = summary.get("ignored_columns")
+    if ignored:
+        console.print(f"  columns not read: {', '.join(shown(repr(c), 40) for c in ignored)}")
     outcomes = Table(box=None, show_header=False, padding=(0, 1, 0, 4))
     outcomes.add_column()
     outcomes.add_column(justify="right")
@@ -53,15 +62,15 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     for title, items, style in (("Problems", problems, "red"), ("Warnings", warnings, "yellow")):
         if not items:
             continue
-        table = Table(title=f"{title} in {escape(name)}: {len(items):,}", title_justify="left", title_style=f"bold {style}",
+        table = Table(title=f"{title} in {shown(name)}: {len(items):,}", title_justify="left", title_style=f"bold {style}",
                       expand=False)
         table.add_column("Row", justify="right", no_wrap=True)
         table.add_column("Column", overflow="fold")
         table.add_column("Value", overflow="fold", max_width=18)
         table.add_column("Problem", ratio=1)
         for item in items[:limit]:
-            table.add_row("" if item.row is None else str(item.row), escape(item.column or ""),
-                          escape(item.value or ""), escape(item.message))
+            table.add_row("" if item.row is None else str(item.row), shown(item.column or ""),
+                          shown(item.value or "", 60), shown(item.message))
         console.print(table)
         if len(items) > limit:
             console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
@@ -102,7 +111,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
         counts = entry.counts
         group = entry.authority.group or "no comparison group"
         table.add_row(
-            f"{escape(entry.authority.name)}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
+            f"{shown(entry.authority.name)}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
             _rate_cell(entry, "uphold_rate"),
             _rate_cell(entry, "compliance_rate"),
             _rate_cell(entry, "satisfactory_remedy_rate"),
@@ -118,7 +127,7 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
     def add(row: Averages, style: str = "") -> None:
         totals = row.totals
         averages.add_row(
-            escape(row.name),
+            shown(row.name),
             f"{row.authorities:,}",
             f"{show_percent(row.uphold_rate)} of {totals.investigated:,}",
             f"{show_percent(row.compliance_rate)} of {totals.compliance_outcomes:,}",

@@ -13,14 +13,16 @@ import csv
 import gc
 import io
 import itertools
+import posixpath
+import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from .errors import InputFileError
-from .values import cell_text, header_key
+from .values import CellError, cell_text, header_key
 
 Engine = Literal["calamine", "openpyxl"]
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -41,6 +43,10 @@ class Table:
     row_numbers: list[int]
     sheet: str | None = None
     header_row: int = 1
+    #: Data rows hidden in the workbook (a person looking at the sheet does not see them).
+    hidden_rows: list[int] = field(default_factory=list)
+    #: Other sheets of the workbook whose top rows hold the ``required`` columns too.
+    other_sheets: list[str] = field(default_factory=list)
 
     def rows(self) -> Iterator[tuple[int, Sequence[object]]]:
         return zip(self.row_numbers, self.cells)
@@ -85,19 +91,52 @@ def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequenc
     if path.is_dir():
         raise InputFileError(path, "is a folder; give the export file inside it.")
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        raw_rows = _read_csv(path)
-        sheet = None
-    elif suffix in WORKBOOK_SUFFIXES:
-        if engine == "openpyxl" and suffix in (".xlsx", ".xlsm"):
-            sheet, raw_rows = _read_openpyxl(path, sheet)
-        else:
-            sheet, raw_rows = _read_calamine(path, sheet)
-    else:
+    if suffix not in SUFFIXES:
         raise InputFileError(
             path, f"cannot read {suffix or 'a file without a suffix'}; save it as {', '.join(SUFFIXES)}."
         )
-    return _table_from_rows(path, raw_rows, sheet, required)
+    _check_contents_match_suffix(path, suffix)
+    hidden: set[int] = set()
+    other_sheets: list[str] = []
+    if suffix == ".csv":
+        raw_rows = _read_csv(path, required)
+        sheet = None
+    else:
+        if engine == "openpyxl" and suffix in (".xlsx", ".xlsm"):
+            sheet, raw_rows = _read_openpyxl(path, sheet)
+        else:
+            sheet, raw_rows, other_sheets = _read_calamine(path, sheet, required)
+        if suffix in (".xlsx", ".xlsm"):
+            hidden = _mark_what_readers_hide(path, sheet, raw_rows)
+    table = _table_from_rows(path, raw_rows, sheet, required)
+    table.hidden_rows = [n for n in table.row_numbers if n in hidden]
+    table.other_sheets = other_sheets
+    return table
+
+
+# The first bytes of a zip package (.xlsx, .ods) and of an old binary workbook (.xls).
+_ZIP_MAGIC, _OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
+
+
+def _check_contents_match_suffix(path: Path, suffix: str) -> None:
+    """A workbook saved under a ``.csv`` name (or text under a workbook's) is named as what it is."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4)
+    except OSError as error:
+        raise InputFileError(path, f"cannot be read ({error.strerror}).") from None
+    is_workbook = start in (_ZIP_MAGIC, _OLE_MAGIC)
+    if suffix == ".csv" and is_workbook:
+        kind = "an Excel or LibreOffice workbook" if start == _ZIP_MAGIC else "an old Excel workbook (.xls)"
+        raise InputFileError(
+            path, f"is {kind} saved with a .csv name, not CSV text. Rename it to .xlsx (or .ods, .xls), "
+            "or save it again with Excel's File > Save As > 'CSV UTF-8 (Comma delimited)'."
+        )
+    if suffix != ".csv" and start and not is_workbook:
+        raise InputFileError(
+            path, f"is not a workbook, although it is named {suffix}: it looks like text. If it is CSV, rename "
+            "it to .csv; otherwise open it in Excel or LibreOffice and save it as .xlsx."
+        )
 
 
 def _is_blank(row: Sequence[object]) -> bool:
@@ -133,7 +172,11 @@ def _table_from_rows(path: Path, raw_rows: list[Sequence[object]], sheet: str | 
     )
 
 
-def _read_csv(path: Path) -> list[Sequence[object]]:
+# Excel in many European locales saves "CSV" with semicolons; tabs come from copy and paste.
+_DELIMITERS = ",;\t"
+
+
+def _read_csv(path: Path, required: Sequence[str] = ()) -> list[Sequence[object]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -142,30 +185,141 @@ def _read_csv(path: Path) -> list[Sequence[object]]:
             f"is not UTF-8 text (byte {error.start} cannot be read). "
             "In Excel use File > Save As > 'CSV UTF-8 (Comma delimited)'.",
         ) from None
-    first_line = text.split("\n", 1)[0]
-    # Excel in many European locales saves "CSV" with semicolons; tabs come from copy and paste.
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
+    # A long note in a column nobody reads is not a reason to refuse the file.
+    csv.field_size_limit(2**31 - 1)
+    delimiter = _sniff_delimiter(text, required)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as error:
         raise InputFileError(path, f"is not a readable CSV file ({error}).") from None
 
 
-def _read_calamine(path: Path, sheet: str | None) -> tuple[str, list[Sequence[object]]]:
+def _sniff_delimiter(text: str, required: Sequence[str]) -> str:
+    """The delimiter that makes a header of the ``required`` columns among the top lines (title rows
+    may stand above it), else the one the first line with any delimiter uses most."""
+    top = [line for line in itertools.islice(io.StringIO(text, newline=""), _HEADER_SEARCH_ROWS * 2) if line.strip()]
+    if required:
+        wanted = set(required)
+        for delimiter in _DELIMITERS:
+            try:
+                rows = list(csv.reader(top, delimiter=delimiter))
+            except csv.Error:
+                continue
+            if any(wanted <= {header_key(cell) for cell in row} for row in rows):
+                return delimiter
+    for line in top:
+        if any(d in line for d in _DELIMITERS):
+            return max(_DELIMITERS, key=line.count)
+    return ","
+
+
+def _read_calamine(path: Path, sheet: str | None, required: Sequence[str] = ()) -> tuple[str, list[Sequence[object]], list[str]]:
+    """The sheet's rows, and the other sheets whose top rows hold the ``required`` columns."""
     import python_calamine
 
     try:
         workbook = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises several unrelated types for a damaged file
         raise InputFileError(path, f"cannot be opened as a spreadsheet ({error}).") from None
-    name = _pick_sheet(path, workbook.sheet_names, sheet)
     try:
-        rows: list[Sequence[object]] = list(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
-    except Exception as error:
-        raise InputFileError(path, f"sheet {name!r} cannot be read ({error}).") from None
+        name = _pick_sheet(path, workbook.sheet_names, sheet)
+        try:
+            rows: list[Sequence[object]] = list(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        except Exception as error:
+            raise InputFileError(path, f"sheet {name!r} cannot be read ({error}).") from None
+        others = []
+        if required:
+            for other in workbook.sheet_names:
+                if other == name:
+                    continue
+                try:
+                    top = workbook.get_sheet_by_name(other).to_python(skip_empty_area=False, nrows=_HEADER_SEARCH_ROWS)
+                except Exception:  # a chart sheet or a damaged one: not an export either way
+                    continue
+                if any(set(required) <= {header_key(cell_text(c)) for c in row} for row in top):
+                    others.append(other)
     finally:
         workbook.close()
-    return name, rows
+    return name, rows, others
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _mark_what_readers_hide(path: Path, sheet: str, rows: list[Sequence[object]]) -> set[int]:
+    """Put back in ``rows`` what both readers show as blank, and return the hidden row numbers.
+
+    A cell whose formula failed holds its error (``#N/A``) and an uncalculated formula holds nothing;
+    both readers give a blank for the first or the second, which would read as "no remedy" or "not
+    yet known". Here the error text or a :class:`CellError` takes the cell's place, so that validation
+    reports it. Read from the sheet's XML, and only when the XML has formulas, errors or hidden rows.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            part = _sheet_part(package, sheet)
+            if part is None:
+                return set()
+            data = package.read(part)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return set()  # the reader opened it; what it could not show cannot be shown here either
+    if b"<f" not in data and b't="e"' not in data and b"hidden=" not in data:
+        return set()
+    from lxml import etree
+
+    hidden: set[int] = set()
+    row_number = 0
+    for _, element in etree.iterparse(io.BytesIO(data), tag=f"{_MAIN_NS}row", huge_tree=True):
+        row_number = int(element.get("r") or row_number + 1)
+        if element.get("hidden") in ("1", "true"):
+            hidden.add(row_number)
+        column = -1
+        for cell in element.iterchildren(f"{_MAIN_NS}c"):
+            reference = cell.get("r")
+            column = _column_index(reference) if reference else column + 1
+            formula = cell.find(f"{_MAIN_NS}f")
+            value = cell.find(f"{_MAIN_NS}v")
+            if cell.get("t") == "e" and value is not None and value.text:
+                _put(rows, row_number, column, value.text)
+            elif formula is not None and (value is None or (not value.text and cell.get("t") != "str")):
+                # No cached value at all; an empty cached text result ("") was calculated and is kept.
+                _put(rows, row_number, column, CellError("=" + (formula.text or "(a shared formula)")))
+        element.clear()
+    return hidden
+
+
+def _sheet_part(package: zipfile.ZipFile, sheet: str) -> str | None:
+    from lxml import etree
+
+    workbook = etree.fromstring(package.read("xl/workbook.xml"))
+    relationships = etree.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target") for r in relationships}
+    for element in workbook.iter(f"{_MAIN_NS}sheet"):
+        if element.get("name") == sheet:
+            target = targets.get(element.get(f"{_REL_NS}id"))
+            if target is None:
+                return None
+            return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return None
+
+
+def _column_index(reference: str) -> int:
+    """``C7`` -> 2."""
+    index = 0
+    for character in reference:
+        if not character.isalpha():
+            break
+        index = index * 26 + ord(character.upper()) - 64
+    return index - 1
+
+
+def _put(rows: list[Sequence[object]], row_number: int, column: int, value: object) -> None:
+    while len(rows) < row_number:
+        rows.append([])
+    row = list(rows[row_number - 1])
+    row.extend([None] * (column + 1 - len(row)))
+    row[column] = value
+    rows[row_number - 1] = row
 
 
 def _read_openpyxl(path: Path, sheet: str | None) -> tuple[str, list[Sequence[object]]]:

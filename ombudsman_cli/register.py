@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import functools
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from fractions import Fraction
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 from .errors import InputFileError
+from .outside_england import outside_england
 from .reading import read_table
-from .values import cell_text, header_key, name_key, parse_optional_date
+from .values import cell_text, header_key, name_key, parse_optional_date, printable
 from .years import BusinessYear
 
 #: Register type code -> the ombudsman's comparison group. Other types (SRA, COMB) have none.
@@ -136,11 +141,12 @@ class Register:
     def active_in(self, year: BusinessYear) -> list[Authority]:
         return [a for a in self.authorities if a.is_active_in(year)]
 
-    def find(self, text: str, on: date | None = None) -> Authority:
+    def find(self, text: str, on: date | None = None, suggest: bool = True) -> Authority:
         """The authority that ``text`` names: a GSS code, an official name or another known name.
 
         Where one name fits several authorities (``Somerset``), the one that existed on ``on`` wins.
-        Raises :class:`UnknownAuthority` with the closest official names.
+        Raises :class:`UnknownAuthority` with the closest official names (unless ``suggest`` is off), or
+        saying that a Welsh, Scottish or Northern Irish council is outside England.
         """
         text = text.strip()
         if text.upper() in self._by_code:
@@ -161,17 +167,41 @@ class Register:
                     names,
                     ambiguous=True,
                 )
-        suggestions = self.suggest(text)
+        elsewhere = outside_england(text)
+        if elsewhere:
+            raise UnknownAuthority(elsewhere, [])
+        suggestions = self.suggest(text) if suggest else []
         hint = f"did you mean {' or '.join(suggestions)}?" if suggestions else "use the official name or the GSS code"
         where = "" if self.source == BUNDLED_REGISTER else f" ({self.source})"
         raise UnknownAuthority(f"is not in the register{where}; {hint}", suggestions)
 
-    def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """The official names closest to ``text``: the best match, and any nearly as close."""
-        key = name_key(text)
+    @functools.cached_property
+    def _suggestion_index(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Every known name (as :func:`name_key` makes it) -> its official name, and each name's
+        three-letter pieces -> the names that have it."""
         keys = {**{k: v[0].name for k, v in self._by_alt_name.items()}, **{k: v[0].name for k, v in self._by_name.items()}}
+        pieces: dict[str, list[str]] = {}
+        for key in keys:
+            for piece in _trigrams(key):
+                pieces.setdefault(piece, []).append(key)
+        return keys, pieces
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        """The official names closest to ``text``: the best match, and any nearly as close.
+
+        Only the names sharing most three-letter pieces with ``text`` are compared in full, so that an
+        export with thousands of unknown names is checked in seconds, not minutes.
+        """
+        key = name_key(text)
+        if not key:
+            return []
+        keys, pieces = self._suggestion_index
+        shared: Counter[str] = Counter()
+        for piece in _trigrams(key):
+            shared.update(pieces.get(piece, ()))
+        candidates = [candidate for candidate, _ in shared.most_common(_CANDIDATES)]
         scored: dict[str, float] = {}
-        for match in difflib.get_close_matches(key, list(keys), n=limit * 4, cutoff=0.6):
+        for match in difflib.get_close_matches(key, candidates, n=limit * 4, cutoff=0.6):
             score = difflib.SequenceMatcher(None, key, match).ratio()
             scored[keys[match]] = max(score, scored.get(keys[match], 0.0))
         if not scored:
@@ -179,6 +209,14 @@ class Register:
         best = max(scored.values())
         close = sorted((name for name, score in scored.items() if score >= best - 0.05), key=lambda n: -scored[n])
         return close[:limit]
+
+
+_CANDIDATES = 12
+
+
+def _trigrams(key: str) -> set[str]:
+    padded = f"^{key}$"
+    return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
 def load_register(path: str | Path | None = None) -> Register:
@@ -210,50 +248,62 @@ def _register_from_table(path: Path, source: str) -> Register:
     by_label = {name_key(label): code for code, label in COMPARISON_GROUPS.items() if code != "CC"}
     authorities = []
     seen_codes: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    problems: list[str] = []
     for row_number, row in table.rows():
         def get(field_name: str) -> str:
             index = fields.get(field_name)
             return cell_text(row[index]) if index is not None and index < len(row) else ""
 
-        def fail(field_name: str, message: str) -> InputFileError:
+        def fail(field_name: str, message: str) -> None:
             column = table.headers[fields[field_name]]
-            return InputFileError(source, f"row {row_number}, column {column}: {message}")
+            problems.append(f"row {row_number}, column {printable(column)}: {printable(message)}")
 
+        bad = len(problems)
         name, code = get("name"), get("code").upper()
         if not name:
-            raise fail("name", "the official name is blank")
+            fail("name", "the official name is blank")
+        elif name.lower() in seen_names:
+            fail("name", f"{name} is also the official name on row {seen_names[name.lower()]}; each authority once, "
+                         "under a name of its own")
+        else:
+            seen_names[name.lower()] = row_number
         if not code:
-            raise fail("code", f"{name} has no GSS code")
-        if code in seen_codes:
-            raise fail("code", f"GSS code {code} is also on row {seen_codes[code]}; each authority once")
-        seen_codes[code] = row_number
+            fail("code", f"{name} has no GSS code")
+        elif code in seen_codes:
+            fail("code", f"GSS code {code} is also on row {seen_codes[code]}; each authority once")
+        else:
+            seen_codes[code] = row_number
         raw_type = get("type_code")
         type_code = accepted_types.get(raw_type.upper()) or by_label.get(name_key(raw_type))
         if type_code is None:
-            raise fail(
+            fail(
                 "type_code",
                 f"{raw_type!r} is not an authority type; expected one of "
                 f"{', '.join([*COMPARISON_GROUPS, *OTHER_TYPES])} or a group name ({', '.join(GROUP_LABELS)})",
             )
-        dates = {}
+        dates: dict[str, date | None] = {"start": None, "end": None}
         for field_name in ("start", "end"):
             try:
                 dates[field_name] = parse_optional_date(row[fields[field_name]]) if field_name in fields else None
-            except ValueError as error:
-                raise fail(field_name, f"{get(field_name)!r} {error}") from None
-        population_text = get("population").replace(",", "")
-        try:
-            population = round(float(population_text)) if population_text else None
-        except ValueError:
-            raise fail("population", f"{population_text!r} is not a number of residents") from None
+            except (ValueError, IndexError) as error:
+                fail(field_name, f"{get(field_name)!r} {error}")
+        if dates["start"] and dates["end"] and dates["end"] < dates["start"]:
+            fail("end", f"{get('end')!r} is before the start date ({dates['start']:%d/%m/%Y}); an authority ends "
+                        "after it starts")
+        population = _population(get("population"))
+        if isinstance(population, str):
+            fail("population", f"{get('population')!r} {population}")
+        if len(problems) > bad:
+            continue
         authorities.append(
             Authority(
                 name=name,
                 code=code,
-                type_code=type_code,
-                group=COMPARISON_GROUPS.get(type_code),
+                type_code=cast(str, type_code),
+                group=COMPARISON_GROUPS.get(cast(str, type_code)),
                 region=get("region"),
-                population=population,
+                population=cast("int | None", population),
                 start=dates["start"],
                 end=dates["end"],
                 nice_name=get("nice_name"),
@@ -261,6 +311,26 @@ def _register_from_table(path: Path, source: str) -> Register:
                 alt_names=tuple(n.strip() for n in get("alt_names").split(",") if n.strip()),
             )
         )
+    if len(problems) == 1:
+        raise InputFileError(source, f"{problems[0]}. Correct the register file.")
+    if problems:
+        shown = "\n  ".join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else "")
+        raise InputFileError(source, f"the register has {len(problems)} problems:\n  {shown}\nCorrect the register file.")
     if not authorities:
         raise InputFileError(source, "the register has no authorities")
     return Register(authorities, source)
+
+
+def _population(text: str) -> int | None | str:
+    """Residents as a positive whole number (``64,187`` and ``64187.0`` are whole); blank is unknown.
+    Anything else is returned as the reason it cannot be a population."""
+    text = text.replace(",", "").replace("_", "").strip()
+    if not text:
+        return None
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        return "is not a number of residents; expected a positive whole number, or blank if unknown"
+    if value.denominator != 1 or value <= 0:
+        return "is not a number of residents: a population is a positive whole number, or blank if unknown"
+    return int(value)

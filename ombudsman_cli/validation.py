@@ -10,7 +10,7 @@ import difflib
 from collections import Counter
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,7 +19,18 @@ import pandas as pd
 from .errors import ExportHasProblems, InputFileError, MissingColumns
 from .reading import Engine, Table, bulk_allocation, read_table
 from .register import Authority, Register, UnknownAuthority
-from .values import DATE_EXPECTED, cell_text, header_key, name_key, parse_date
+from .values import (
+    DATE_EXPECTED,
+    cell_error,
+    cell_text,
+    day_first_parts,
+    enum_key,
+    header_key,
+    name_key,
+    parse_date,
+    printable,
+    reference_key,
+)
 from .years import BusinessYear, business_year_of
 
 UPHELD = "Upheld"
@@ -47,15 +58,28 @@ OPTIONAL_COLUMNS = (
 #: A council with fewer decisions than this in a year gets a warning (and, in letters, a note).
 DEFAULT_FEW_CASES = 10
 
-_OUTCOME_KEYS = {name_key(o): o for o in OUTCOMES}
+_OUTCOME_KEYS = {enum_key(o): o for o in OUTCOMES}
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
 _COMPLIANCE_KEYS = {
     "complied": COMPLIED,
-    "compliedontime": COMPLIED,
-    "compliedlate": COMPLIED,
-    "notcomplied": NOT_COMPLIED,
+    "complied on time": COMPLIED,
+    "complied late": COMPLIED,
+    "not complied": NOT_COMPLIED,
 }
+#: Dates before this are not plausible in an export of the ombudsman's decisions.
+EARLIEST_DATE = date(2000, 1, 1)
+#: How far after today a date may be (a decision dated next month is a typing slip, not the future).
+LATEST_AFTER_TODAY = timedelta(days=365)
+# Unknown council names beyond this many distinct ones get no "did you mean": a hostile export of
+# countless made-up names is still checked in seconds.
+_SUGGESTION_LIMIT = 20_000
+# Words too general to say which column a header meant on their own ("Date" could be any date).
+_GENERAL_WORDS = {"date", "type", "name", "code", "id", "no", "number", "of", "the"}
+
+#: What a :class:`Problem` is about: one row (``--skip-invalid`` can leave it out), a whole column or
+#: the whole file (no row can be left out to mend it).
+ROW, COLUMN, FILE = "row", "column", "file"
 _REMEDY_EXPECTED = "yes or no"
 _COMPLIANCE_EXPECTED = "complied, not complied, or blank while not yet known"
 
@@ -88,19 +112,22 @@ class Problem:
     expected: str | None = None
     #: The business year a warning is about, so that ``check --year`` lists only that year's.
     year: int | None = None
+    #: :data:`ROW`, :data:`COLUMN` or :data:`FILE`.
+    kind: str = ROW
 
     def describe(self) -> str:
+        """One line for a terminal: where, the value, what is wrong; export text shown escaped."""
         where = ", ".join(
             part
             for part in (
-                Path(self.file).name,
+                printable(Path(self.file).name),
                 f"row {self.row}" if self.row is not None else "",
-                f"column {self.column}" if self.column else "",
+                f"column {printable(self.column)}" if self.column else "",
             )
             if part
         )
-        value = f"{self.value!r} " if self.value not in (None, "") else ""
-        return f"{where}: {value}{self.message}"
+        value = f"{printable(repr(self.value), 80)} " if self.value not in (None, "") else ""
+        return f"{where}: {value}{printable(self.message)}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +137,7 @@ class Problem:
             "message": self.message,
             "expected": self.expected,
             "year": self.year,
+            "kind": self.kind,
         }
 
 
@@ -123,15 +151,21 @@ class Decisions:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     sheet: str | None = None
+    #: Headers of columns that are not read (the export may carry any others).
+    ignored_columns: list[str] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> list[int]:
-        return sorted({p.row for p in self.problems if p.row is not None})
+        return sorted({p.row for p in self.problems if p.row is not None and p.kind == ROW})
 
     def require_valid(self, skip_invalid: bool = False) -> Decisions:
-        """Raise :class:`ExportHasProblems` unless the export is sound or ``skip_invalid`` is set."""
+        """Raise :class:`ExportHasProblems` unless the export is sound, or ``skip_invalid`` is set and
+        every problem is one row's (a problem with a column or the whole file cannot be left out)."""
         if self.problems and not skip_invalid:
             raise ExportHasProblems(self.path, self.problems)
+        unskippable = [p for p in self.problems if p.kind != ROW]
+        if unskippable:
+            raise ExportHasProblems(self.path, unskippable, skippable=False)
         return self
 
     def warnings_in(self, year: BusinessYear | None) -> list[Problem]:
@@ -150,41 +184,50 @@ def load_decisions(
     sheet: str | None = None,
     engine: Engine = "calamine",
     few_cases: int = DEFAULT_FEW_CASES,
+    today: date | None = None,
 ) -> Decisions:
     """Read and validate a decisions export (``.xlsx``, ``.ods`` or UTF-8 ``.csv``)."""
     table = read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS)
-    return validate(table, register, few_cases=few_cases)
+    return validate(table, register, few_cases=few_cases, today=today)
 
 
-def validate(table: Table, register: Register, few_cases: int = DEFAULT_FEW_CASES) -> Decisions:
-    """Check every row of ``table`` against the export contract and the register."""
+def validate(table: Table, register: Register, few_cases: int = DEFAULT_FEW_CASES,
+             today: date | None = None) -> Decisions:
+    """Check every row of ``table`` against the export contract and the register.
+
+    ``today`` (default: the clock's) bounds plausible dates: none more than a year after it.
+    """
     with bulk_allocation():
-        return _Validator(table, register).run(few_cases)
+        return _Validator(table, register, today or date.today()).run(few_cases)
 
 
 class _Validator:
-    def __init__(self, table: Table, register: Register) -> None:
+    def __init__(self, table: Table, register: Register, today: date) -> None:
         self.table = table
         self.register = register
+        self.latest_date = today + LATEST_AFTER_TODAY
         self.count = len(table.cells)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.bad: set[int] = set()  # indexes into table.cells
+        self.ignored: list[str] = []
         self.headers = self._map_headers()
         self.columns = table.columns(self.headers)
+        self.month_first: set[str] = set()
 
     # -- columns ---------------------------------------------------------------------------------
 
     def _map_headers(self) -> dict[str, int]:
         found: dict[str, int] = {}
+        where = f"row {self.table.header_row}"
         for index, header in enumerate(self.table.headers):
             key = header_key(header)
             if key in REQUIRED_COLUMNS or key in OPTIONAL_COLUMNS:
                 if key in found:
                     raise InputFileError(
                         self.table.path,
-                        f"row 1: columns {self.table.headers[found[key]]!r} and {header!r} both mean "
-                        f"{key}; keep one of them.",
+                        f"{where}: columns {printable(self.table.headers[found[key]])!r} and {printable(header)!r} "
+                        f"both mean {key}; keep one of them.",
                     )
                 found[key] = index
         missing = [c for c in REQUIRED_COLUMNS if c not in found]
@@ -194,16 +237,36 @@ class _Validator:
                 close = difflib.get_close_matches(column, [header_key(h) for h in self.table.headers], n=1)
                 if close:
                     original = next(h for h in self.table.headers if header_key(h) == close[0])
-                    hints.append(f" (is {original!r} meant to be {column}?)")
+                    hints.append(f" (is {printable(original)!r} meant to be {column}?)")
+            sheet = ""
+            if self.table.other_sheets:
+                others = ", ".join(repr(o) for o in self.table.other_sheets)
+                sheet = (f" Sheet {self.table.sheet!r} was read; the workbook's sheet {others} has the columns: "
+                         f"pass --sheet {printable(self.table.other_sheets[0])!r} (or set [files] sheet).")
             raise MissingColumns(
                 self.table.path,
                 missing,
-                f"row {self.table.header_row}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found"
+                self.table.header_row,
+                f"{where}: required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} not found"
                 f"{''.join(hints)}. The columns found are: "
-                f"{', '.join(repr(h) for h in self.table.headers) or 'none'}. "
+                f"{', '.join(repr(printable(h, 40)) for h in self.table.headers) or 'none'}. "
                 f"An export needs {', '.join(REQUIRED_COLUMNS)}; header case, spaces, hyphens and "
-                "underscores do not matter.",
+                f"underscores do not matter.{sheet}",
             )
+        absent = [c for c in OPTIONAL_COLUMNS if c not in found]
+        for index, header in enumerate(self.table.headers):
+            if index in found.values() or not header.strip():
+                continue
+            self.ignored.append(header)
+            meant = _probable_column(header_key(header), absent)
+            if meant:
+                self.problems.append(Problem(
+                    self.table.path, self.table.header_row, header, header,
+                    f"is not a column ombudsman reads, so it would be ignored, and it looks like {meant}, "
+                    f"which the export does not have. Rename the header to {meant} (or, if it holds "
+                    "something else, to a name that does not look like it)",
+                    meant, kind=COLUMN,
+                ))
         return found
 
     def raw(self, column: str) -> Sequence[object]:
@@ -229,13 +292,20 @@ class _Validator:
     def parse_column(
         self, column: str, parse: Callable[[object], Any], expected: str, required: bool = False
     ) -> list[Any]:
-        """Parse every cell of a column, once per distinct value; blank cells are ``None``."""
+        """Parse every cell of a column, once per distinct value; blank cells are ``None``.
+
+        A spreadsheet error or an uncalculated formula is a problem in any column that is read.
+        """
         cells = self.raw(column)
         # Text is the common case; other types are keyed with their type so that 1 and True differ.
-        keys = [c if type(c) is str else (type(c), c) for c in cells]
-        first_cell = dict(zip(keys, cells))
+        keys: list[Hashable] = [c if type(c) is str else (type(c), c) for c in cells]
+        first_cell: dict[Hashable, object] = dict(zip(keys, cells))
         parsed: dict[Hashable, tuple[Any, str | None]] = {}
         for key, cell in first_cell.items():
+            spreadsheet_error = cell_error(cell)
+            if spreadsheet_error:
+                parsed[key] = (None, spreadsheet_error)
+                continue
             if cell is None or cell_text(cell) == "":
                 parsed[key] = (None, "is blank; every decision needs one" if required else None)
                 continue
@@ -245,21 +315,71 @@ class _Validator:
                 parsed[key] = (None, str(error))
         bad = {key: message for key, (_, message) in parsed.items() if message}
         if bad:
+            # A column written month first is one problem for the column, said once (see _month_first).
+            said_for_column = {key for key in bad if column in self.month_first and _only_month_first(first_cell[key])}
             for index, key in enumerate(keys):
-                if key in bad:
+                if key in said_for_column:
+                    self.bad.add(index)
+                elif key in bad:
                     self.error(index, column, cells[index], bad[key], expected)
         return [parsed[key][0] for key in keys]
+
+    def plausible_date(self, value: object) -> date:
+        """A date as :func:`parse_date` reads it, refused when it is far outside any export's years."""
+        day = parse_date(value)
+        if day < EARLIEST_DATE:
+            raise ValueError(
+                f"is {day:%d/%m/%Y}, before {EARLIEST_DATE.year}: not a plausible date in this export "
+                "(a two-digit year from 30 to 99 is read as 19xx, as spreadsheets do); "
+                f"expected {DATE_EXPECTED}"
+            )
+        if day > self.latest_date:
+            raise ValueError(
+                f"is {day:%d/%m/%Y}, more than a year after today: not a plausible date in this export; "
+                f"expected {DATE_EXPECTED}"
+            )
+        return day
+
+    def check_month_first(self, column: str) -> None:
+        """One problem for a column whose text dates only make sense month first (some rows cannot be
+        read day first, none cannot be read month first): read day first, the rest would be counted
+        in the wrong months, so no row of it can be trusted, and ``--skip-invalid`` cannot help."""
+        if column not in self.headers:
+            return
+        cells = self.raw(column)
+        parts = {c: day_first_parts(c) for c in set(c for c in cells if type(c) is str)}
+        only_month_first = [c for c, p in parts.items() if p and p[0] <= 12 < p[1] <= 31]
+        only_day_first = [c for c, p in parts.items() if p and p[1] <= 12 < p[0]]
+        if not only_month_first or only_day_first:
+            return
+        self.month_first.add(column)
+        rows = [i for i, c in enumerate(cells) if c in set(only_month_first)]
+        first = rows[0]
+        self.problems.append(replace(
+            self._problem(first, column, cells[first],
+                          f"and {len(rows) - 1:,} other rows of this column cannot be dates read day first, and "
+                          "no row of it needs day first: the column is written month first (US order). Read day "
+                          "first, its other dates would fall in the wrong months, so none is used. Save the "
+                          "column as real dates, as ISO text (2020-03-31) or day first (31/03/2020)",
+                          "dates written day first, or real spreadsheet dates"),
+            kind=COLUMN,
+        ))
 
     # -- the checks ------------------------------------------------------------------------------
 
     def run(self, few_cases: int) -> Decisions:
-        references = [cell_text(c) or None for c in self.raw("reference")]
-        for index in (i for i, reference in enumerate(references) if reference is None):
-            self.error(index, "reference", self.raw("reference")[index], "is blank; every decision needs one",
-                       "the case reference, e.g. 19 004 512")
+        if not self.count:
+            self.problems.append(Problem(
+                self.table.path, None, None, None,
+                f"has a header (row {self.table.header_row}) but no decisions below it; export the decisions "
+                "again", "one row per decision", kind=FILE,
+            ))
+        references = self.parse_column("reference", cell_text, "the case reference, e.g. 19 004 512", True)
         self._check_duplicates(references)
-        decided = self.parse_column("decision_date", parse_date, DATE_EXPECTED, True)
-        received = self.parse_column("received_date", parse_date, DATE_EXPECTED)
+        for column in ("decision_date", "received_date", "compliance_date"):
+            self.check_month_first(column)
+        decided = self.parse_column("decision_date", self.plausible_date, DATE_EXPECTED, True)
+        received = self.parse_column("received_date", self.plausible_date, DATE_EXPECTED)
         for index, (got, made) in enumerate(zip(received, decided)):
             if got and made and made < got:
                 self.error(
@@ -273,8 +393,8 @@ class _Validator:
         self._check_types(authorities)
         remedies = self.parse_column("satisfactory_remedy", _parse_yes_no, _REMEDY_EXPECTED)
         compliance = self.parse_column("compliance", _parse_compliance, _COMPLIANCE_EXPECTED)
-        compliance_dates = self.parse_column("compliance_date", parse_date, DATE_EXPECTED)
-        categories = [c or "" for c in self.parse_column("category", cell_text, "")]
+        compliance_dates = self.parse_column("compliance_date", self.plausible_date, DATE_EXPECTED)
+        categories = [c or "" for c in self.parse_column("category", cell_text, "a service area, or blank")]
         for index, outcome in enumerate(outcomes):
             if outcome is None or outcome == UPHELD:
                 continue
@@ -339,15 +459,38 @@ class _Validator:
         records["decision_year"] = records["decision_year"].astype("int64")
         records["compliance_year"] = records["compliance_year"].astype("Int64")
         self._warn_about_few_cases(records, few_cases)
-        self.problems.sort(key=lambda p: (p.row or 0))
-        return Decisions(self.table.path, self.count, records, self.problems, self.warnings, self.table.sheet)
+        self._warn_about_the_workbook()
+        self.problems.sort(key=lambda p: (p.kind == ROW, p.row or 0))
+        return Decisions(self.table.path, self.count, records, self.problems, self.warnings, self.table.sheet,
+                         self.ignored)
+
+    def _warn_about_the_workbook(self) -> None:
+        """What a person looking at the sheet does not see: hidden rows, and other sheets like it."""
+        hidden = self.table.hidden_rows
+        if hidden:
+            shown = ", ".join(map(str, hidden[:20])) + (", ..." if len(hidden) > 20 else "")
+            self.warnings.append(Problem(
+                self.table.path, hidden[0], None, None,
+                f"{len(hidden):,} row{'s are' if len(hidden) != 1 else ' is'} hidden in the workbook (row"
+                f"{'s' if len(hidden) != 1 else ''} {shown}); hidden rows are read and counted like the others: "
+                "unhide them to see what is counted, or delete them if they should not be",
+            ))
+        if self.table.other_sheets:
+            others = ", ".join(repr(printable(o)) for o in self.table.other_sheets)
+            self.warnings.append(Problem(
+                self.table.path, None, None, None,
+                f"only sheet {printable(self.table.sheet or '')!r} was read, and sheet{'s' if len(self.table.other_sheets) > 1 else ''} "
+                f"{others} of the workbook {'have' if len(self.table.other_sheets) > 1 else 'has'} the export's "
+                "columns too; its decisions are not counted. Pass --sheet NAME to read another sheet, or put "
+                "every decision on one sheet",
+            ))
 
     def _check_duplicates(self, references: list[str | None]) -> None:
         first_row: dict[str, int] = {}
         for index, reference in enumerate(references):
             if reference is None:
                 continue
-            key = reference.replace(" ", "").upper()
+            key = reference_key(reference)
             if key in first_row:
                 self.error(
                     index, "reference", reference,
@@ -359,21 +502,31 @@ class _Validator:
 
     def _authorities(self, decided: list[date | None]) -> list[Authority | None]:
         cells = self.raw("authority")
-        found: dict[Hashable, Authority | UnknownAuthority | None] = {}
-        for cell in set(cells):
+        found: dict[Hashable, Authority | UnknownAuthority | str | None] = {}
+        unknown = 0
+        for cell in dict.fromkeys(cells):  # in the order of the rows, so suggestions go to the first ones
             text = cell_text(cell)
             if not text:
                 found[cell] = None
                 continue
+            error_cell = cell_error(cell)
+            if error_cell:
+                found[cell] = error_cell
+                continue
             try:
-                found[cell] = self.register.find(text)
+                found[cell] = self.register.find(text, suggest=unknown < _SUGGESTION_LIMIT)
             except UnknownAuthority as error:
                 found[cell] = error
-        result: list[Authority | None] = [found[cell] for cell in cells]  # type: ignore[misc]
+                unknown += 1
+        result: list[Any] = [found[cell] for cell in cells]
         for index, match in enumerate(result):
             if isinstance(match, Authority):
                 continue
             cell = cells[index]
+            if isinstance(match, str):
+                self.error(index, "authority", cell, match, "the authority's official name or GSS code")
+                result[index] = None
+                continue
             if match is None:
                 self.error(index, "authority", cell, "is blank; every decision names the authority complained about",
                            "the authority's official name or GSS code")
@@ -398,6 +551,10 @@ class _Validator:
             if authority is None:
                 continue
             key = (authority.code, cell)
+            error_cell = cell_error(cell)
+            if error_cell:
+                self.error(index, "authority_type", cell, error_cell, authority.group or authority.type_code)
+                continue
             if key not in agrees:
                 given = name_key(cell_text(cell))
                 agrees[key] = not given or given in authority.accepted_type_keys()
@@ -444,8 +601,32 @@ class _Validator:
                 )
 
 
+def _probable_column(key: str, candidates: Sequence[str]) -> str | None:
+    """The column a header that is not read probably means: one whose words it has (``Satisfactory
+    remedy provided``, ``Compliance outcome``), whose distinctive words it is (``Remedy``), or one it
+    nearly spells (``satisfactry_remedy``)."""
+    words = set(key.split("_")) - {""}
+    best: tuple[float, str] | None = None
+    for column in candidates:
+        column_words = set(column.split("_"))
+        if column_words <= words or (words <= column_words and words - _GENERAL_WORDS):
+            score = 1.0
+        else:
+            score = difflib.SequenceMatcher(None, key, column).ratio()
+            if score < 0.8:
+                continue
+        if best is None or score > best[0]:
+            best = (score, column)
+    return best[1] if best else None
+
+
+def _only_month_first(value: object) -> bool:
+    parts = day_first_parts(value)
+    return parts is not None and parts[0] <= 12 < parts[1] <= 31
+
+
 def _parse_outcome(value: object) -> str:
-    outcome = _OUTCOME_KEYS.get(name_key(cell_text(value)))
+    outcome = _OUTCOME_KEYS.get(enum_key(value))
     if outcome is None:
         raise ValueError("is not an outcome; expected one of: " + ", ".join(OUTCOMES))
     return outcome
@@ -454,7 +635,7 @@ def _parse_outcome(value: object) -> str:
 def _parse_yes_no(value: object) -> bool:
     if isinstance(value, bool):
         return value
-    text = cell_text(value).lower()
+    text = enum_key(value)
     if text in _YES:
         return True
     if text in _NO:
@@ -463,7 +644,7 @@ def _parse_yes_no(value: object) -> bool:
 
 
 def _parse_compliance(value: object) -> str:
-    outcome = _COMPLIANCE_KEYS.get(name_key(cell_text(value)))
+    outcome = _COMPLIANCE_KEYS.get(enum_key(value))
     if outcome is None:
         raise ValueError(f"is not a compliance outcome; expected {_COMPLIANCE_EXPECTED}")
     return outcome
@@ -495,6 +676,7 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None, register: 
         "authorities": int(records["code"].nunique()),
         "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
         "councils_without_decisions": silent,
+        "ignored_columns": decisions.ignored_columns,
     }
 
 

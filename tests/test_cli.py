@@ -118,11 +118,15 @@ def test_missing_columns_in_json_for_scripts(runner, tmp_path):
     assert all(p["row"] == 1 for p in data["problems"])
 
 
-def test_year_without_decisions_is_said(runner, tmp_path):
+@pytest.mark.parametrize("command", ["stats", "export", "letters"])
+def test_year_without_decisions_is_refused_and_nothing_is_written(runner, tmp_path, command):
+    # Issue 9: a year of zeros is not a report; letters of zeros must never go out.
     path = write_csv(tmp_path / "d.csv", as_text(GOOD))
-    result = runner.invoke(cli, ["stats", "--decisions", str(path), "--year", "2024", "--format", "json"])
-    assert result.exit_code == 0
-    assert "no decisions dated in 2023/24 (it covers 2019/20)" in result.stderr
+    extra = {"stats": ["--format", "json"], "export": ["--output", "out.csv"], "letters": ["--out", "out"]}[command]
+    result = runner.invoke(cli, [command, "--decisions", str(path), "--year", "2024", *extra])
+    assert result.exit_code == 1
+    assert "no decisions dated in 2023/24" in result.output and "(it covers 2019/20)" in result.output
+    assert result.stdout == "" and not (tmp_path / "out").exists() and not (tmp_path / "out.csv").exists()
     result = runner.invoke(cli, ["stats", "--decisions", str(path), "--format", "json"])
     assert "Year 2019/20: the latest in the export" in result.stderr and json.loads(result.stdout)["year"] == 2020
 

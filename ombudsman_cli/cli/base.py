@@ -7,8 +7,11 @@ Exit codes: 0 done, 1 the data or a file has a problem (the message says which a
 from __future__ import annotations
 
 import functools
+import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -16,7 +19,8 @@ import click
 
 from .. import __version__
 from ..config import Settings, load_settings
-from ..errors import OmbudsmanError, UsageError
+from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError
+from ..values import printable
 from ..years import BusinessYear, parse_business_year
 
 if TYPE_CHECKING:
@@ -27,19 +31,60 @@ if TYPE_CHECKING:
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
+
+
 class OmbudsmanGroup(click.Group):
-    """Turns the library's exceptions into click's: usage problems exit 2, everything else 1."""
+    """Turns the library's exceptions into click's: usage problems exit 2, everything else 1; Ctrl-C
+    130 and SIGTERM 143. Never a traceback: anything unforeseen is named as a bug, in one message."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except UsageError as error:
-            raise click.UsageError(str(error)) from None
-        except OmbudsmanError as error:
-            raise click.ClickException(str(error)) from None
-        except OSError as error:  # a folder that cannot be written, a disk that is full
-            where = f"{error.filename}: " if error.filename else ""
-            raise click.ClickException(f"{where}{error.strerror or error}. Check the path and its permissions.") from None
+        with terminate_as_interrupt():
+            try:
+                return super().invoke(ctx)
+            except UsageError as error:
+                raise click.UsageError(printable(str(error), multiline=True)) from None
+            except OmbudsmanError as error:
+                raise click.ClickException(printable(str(error), multiline=True)) from None
+            except OSError as error:  # a folder that cannot be written, a disk that is full
+                raise click.ClickException(printable(describe_os_error(error), multiline=True)) from None
+            except Terminated:
+                stderr("Stopped (SIGTERM).")
+                ctx.exit(EXIT_TERMINATED)
+            except KeyboardInterrupt:
+                stderr("Interrupted.")
+                ctx.exit(EXIT_INTERRUPTED)
+            except (click.ClickException, click.exceptions.Exit, click.Abort):
+                raise
+            except Exception as error:
+                if os.environ.get("OMBUDSMAN_DEBUG"):
+                    raise
+                raise click.ClickException(printable(
+                    f"unexpected error ({type(error).__name__}: {error}). This is a bug in ombudsman: please report "
+                    "it with the command you ran (set OMBUDSMAN_DEBUG=1 to see where it happened).", multiline=True
+                )) from None
+
+
+def describe_os_error(error: OSError) -> str:
+    where = f"{error.filename}: " if error.filename else ""
+    return f"{where}{error.strerror or error}. Check the path and its permissions."
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (what timeout, cron and systemd send) handled like Ctrl-C: the same clean stop."""
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (a library caller's worker): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class BusinessYearType(click.ParamType):
@@ -91,12 +136,13 @@ def format_option(*choices: str) -> Callable[..., Any]:
 
 
 def output_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-                        help="Write json/csv to this file instead of the terminal.")(function)
+    return click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+                        help="Write json/csv to this file instead of the terminal ('-': the terminal).")(function)
 
 
 def stderr(message: str) -> None:
-    click.echo(message, err=True)
+    """A message for the person at the terminal; text from files shown escaped, never raw."""
+    click.echo(printable(message, multiline=True), err=True)
 
 
 class Session:
@@ -144,21 +190,34 @@ class Session:
             stderr(describe_skipped(decisions))
         return decisions
 
-    def year_or_latest(self, year: BusinessYear | None) -> BusinessYear:
-        if year is not None:
-            return year
-        years = self.decisions.years()
-        if not years:
-            raise UsageError("the export has no usable decisions, so there is no year to report; pass --year")
-        stderr(f"Year {BusinessYear(years[-1]).label}: the latest in the export (choose another with --year).")
-        return BusinessYear(years[-1])
+    def decisions_for_year(self, year: BusinessYear | None, skip_invalid: bool) -> tuple[Decisions, BusinessYear]:
+        """The usable decisions and the year to report (the latest in the export when not given).
 
-    def note_empty_year(self, year: BusinessYear) -> None:
-        years_with_data = self.decisions.years()
-        if year.end_year not in years_with_data:
-            years = ", ".join(BusinessYear(y).label for y in years_with_data) or "none"
-            stderr(f"Note: the export has no decisions dated in {year.label} (it covers {years}); "
-                    "every figure for it is zero or undefined.")
+        No decisions in that year is a data problem, not a year of zeros: nothing is computed or written.
+        """
+        decisions = self.valid_decisions(skip_invalid)
+        years_with_data = decisions.years()
+        left_out = " after leaving out the rows with problems" if decisions.problems else ""
+        if not years_with_data:
+            raise NoDecisions(f"{self.decisions_path} has no usable decisions{left_out}, so there is nothing to "
+                              "report; check the export with 'ombudsman check'.")
+        if year is None:
+            year = BusinessYear(years_with_data[-1])
+            stderr(f"Year {year.label}: the latest in the export (choose another with --year).")
+        elif year.end_year not in years_with_data:
+            years = ", ".join(BusinessYear(y).label for y in years_with_data)
+            raise NoDecisions(
+                f"{self.decisions_path} has no decisions dated in {year.label}{left_out} (it covers {years}), so "
+                "there is nothing to report for it: choose one of those years with --year, or export that "
+                "year's decisions."
+            )
+        return decisions, year
+
+    def inputs(self) -> list[Path]:
+        """Every file this run reads, so that no output overwrites one."""
+        files = [self.decisions_path, self.authorities_path, self.settings.source, self.settings.contacts,
+                 self.settings.template]
+        return [Path(f) for f in files if f is not None]
 
     def find_authorities(self, names: tuple[str, ...]) -> list[Authority]:
         from ..register import UnknownAuthority
@@ -176,10 +235,23 @@ def average_method(name: str) -> AverageMethod:
     return cast("AverageMethod", name)  # compute_statistics refuses anything but pooled and mean
 
 
+def refuse_overwriting(output: Path | None, inputs: list[Path], option: str = "--output") -> None:
+    """An output that is one of the run's inputs would destroy it: a usage error, before any work."""
+    from ..output import same_file
+
+    if output is None or str(output) == "-":
+        return
+    for source in inputs:
+        if same_file(output, source):
+            raise UsageError(f"{option} {output} is {source}, one of this run's inputs; writing there would "
+                             "overwrite it. Choose another file.")
+
+
 def emit(text: str, output: Path | None) -> None:
+    """``text`` to standard output (no ``--output``, or ``--output -``), else written whole to the file."""
     from ..output import write_text
 
-    if output is None:
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
     else:
         write_text(output, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +12,7 @@ from ..years import BusinessYear
 from .base import (
     Session,
     cli,
+    describe_os_error,
     format_option,
     input_options,
     year_option,
@@ -36,21 +38,30 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
       ombudsman check --decisions export.xlsx --sheet Decisions --year 2019/20
       ombudsman check --format json | jq '.problems[] | .row'
     """
-    from ..errors import MissingColumns
+    from ..errors import MissingColumns, OmbudsmanError, UsageError
     from ..output import to_json
     from ..validation import summarise
 
-    session = Session(config_path, decisions_path, sheet, authorities_path)
     try:
+        session = Session(config_path, decisions_path, sheet, authorities_path)
         decisions = session.decisions
-    except MissingColumns as error:
+    except (OmbudsmanError, OSError) as error:
         if output_format != "json":
             raise
-        # Scripts get the same shape whatever went wrong.
-        click.echo(to_json({"file": error.path, "rows": None, "problems": [
-            {"row": 1, "column": column, "value": None, "message": error.message, "expected": "a column named " + column}
-            for column in error.columns], "warnings": []}), nl=False)
-        sys.exit(1)
+        # Scripts get JSON whatever went wrong: the same shape, with the error in it.
+        message = str(error) if isinstance(error, OmbudsmanError) else describe_os_error(error)
+        problems: list[dict[str, Any]] = [
+            {"row": None, "column": None, "value": None, "message": message, "expected": None, "year": None,
+             "kind": "file"}
+        ]
+        if isinstance(error, MissingColumns):
+            problems = [{"row": error.row, "column": column, "value": None, "message": error.message,
+                         "expected": "a column named " + column, "year": None, "kind": "column"}
+                        for column in error.columns]
+        file = getattr(error, "path", None) or (str(decisions_path) if decisions_path else None)
+        click.echo(to_json({"file": file, "error": message, "rows": None, "problems": problems, "warnings": []}),
+                   nl=False)
+        sys.exit(2 if isinstance(error, UsageError) else 1)
     summary = summarise(decisions, year, session.register)
     if output_format == "json":
         summary["problems"] = [p.to_dict() for p in decisions.problems]

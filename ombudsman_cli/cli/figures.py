@@ -18,6 +18,7 @@ from .base import (
     format_option,
     input_options,
     output_option,
+    refuse_overwriting,
     skip_invalid_option,
     stderr,
     year_option,
@@ -62,10 +63,9 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     from ..stats import CSV_FIELDS, compute_statistics, flat_record
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
+    refuse_overwriting(output, session.inputs())
     wanted = {a.code for a in session.find_authorities(authority_names)}
-    decisions = session.valid_decisions(skip_invalid)
-    year = session.year_or_latest(year)
-    session.note_empty_year(year)
+    decisions, year = session.decisions_for_year(year, skip_invalid)
     statistics = compute_statistics(decisions.records, session.register, year,
                                     average_method(average or session.settings.average), few_cases=session.settings.few_cases)
     absent = wanted - {e.authority.code for e in statistics.authorities}
@@ -119,9 +119,8 @@ def export(config_path: Path | None, decisions_path: Path | None, sheet: str | N
     from ..stats import EXPORT_FIELDS, compute_statistics, export_record
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
-    decisions = session.valid_decisions(skip_invalid)
-    year = session.year_or_latest(year)
-    session.note_empty_year(year)
+    refuse_overwriting(output, session.inputs())
+    decisions, year = session.decisions_for_year(year, skip_invalid)
     statistics = compute_statistics(decisions.records, session.register, year,
                                     average_method(average or session.settings.average), few_cases=session.settings.few_cases)
     rows = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]

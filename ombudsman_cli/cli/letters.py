@@ -76,9 +76,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         from ..pdf import require_soffice
 
         require_soffice()
-    decisions = session.valid_decisions(skip_invalid)
-    year = session.year_or_latest(year)
-    session.note_empty_year(year)
+    decisions, year = session.decisions_for_year(year, skip_invalid)
     day = letter_date.date() if letter_date else settings.letter_dates.get(year.end_year)
     if day is None:
         from datetime import date
