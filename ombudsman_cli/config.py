@@ -73,7 +73,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if found is None:
         return Settings()
     try:
-        data = tomllib.loads(found.read_text(encoding="utf-8"))
+        data = tomllib.loads(found.read_text(encoding="utf-8-sig"))  # Notepad saves a byte-order mark
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"{found}: not valid TOML ({error})") from None
     return settings_from_dict(data, found)
