@@ -72,6 +72,10 @@ class TemplateProblem(OmbudsmanError):
     """A letter template that cannot be filled: missing file, unknown variables, broken Jinja."""
 
 
+class FolderBusy(OmbudsmanError):
+    """Another run is writing to (or sending from) the same folder."""
+
+
 class ConversionError(OmbudsmanError):
     """LibreOffice is missing, or did not produce every PDF it was asked for."""
 

@@ -1,18 +1,28 @@
-"""The yearly job: one letter per council, written whole or not at all, with a manifest of exactly
-what was written.
+"""The yearly job: one letter per council, and a folder that always tells the truth about them.
 
-Letters are rendered in ``jobs`` worker processes (each compiles the template once) and written by
-this process under a temporary name, then renamed: an interrupted run leaves only complete letters,
-and the manifest, written last (also on interruption), lists exactly those.
+A run renders every letter (in ``jobs`` worker processes, each compiling the template once) and makes
+every PDF in a hidden staging folder inside the letters folder, while the folder itself stays as the
+last run left it. Only when everything is made does the run change the folder, in one short step that
+Ctrl-C and SIGTERM wait for: the new letters and PDFs are renamed into place, PDFs that no longer
+belong to their letter and letters of the last run that this run did not write are removed (or, for a
+run of some councils only, kept and said), and ``manifest.csv`` is rewritten. So at every moment the
+manifest lists exactly the complete letters in the folder, with their true SHA-256; an interrupted or
+failed run leaves the folder as it found it, and no temporary file behind. One run per folder at a
+time: a second one is refused.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
 import io
 import os
 import re
+import shutil
+import signal
+import tempfile
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -20,19 +30,32 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import UsageError
+from .errors import ConversionError, TemplateProblem, UsageError
+from .locking import deferred_signals, folder_lock
 from .output import atomic_writer, neutralise
 from .rendering import DocumentProperties, LetterRenderer
 from .stats import AuthorityStatistics, YearStatistics
 from .wording import Contact, letter_context, manifest_figures
 
 MANIFEST_NAME = "manifest.csv"
+STAGING_PREFIX = ".ombudsman-run-"
 Progress = Callable[[int], None]
+# A file name stays well inside every file system's limit, however long a register's name.
+_LONGEST_STEM = 100
 
 
-def letter_filename(official_name: str) -> str:
-    """``London Borough of Hammersmith & Fulham`` -> ``london-borough-of-hammersmith-fulham.docx``."""
-    return re.sub(r"[^a-z0-9]+", "-", official_name.lower()).strip("-") + ".docx"
+def _slug(text: str) -> str:
+    """``London Borough of Hammersmith & Fulham`` -> ``london-borough-of-hammersmith-fulham``:
+    accents dropped, anything else that is not a Latin letter or digit a hyphen, never one at the ends."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:_LONGEST_STEM].rstrip("-")
+
+
+def letter_filename(official_name: str, code: str = "") -> str:
+    """``London Borough of Hammersmith & Fulham`` -> ``london-borough-of-hammersmith-fulham.docx``; a
+    name with no Latin letter is named by its GSS code. Never hidden, never starting with a hyphen."""
+    return (_slug(official_name) or _slug(code) or "authority") + ".docx"
 
 
 @dataclass
@@ -55,11 +78,20 @@ class WrittenLetter:
 
 @dataclass
 class LettersRun:
-    """What a run wrote; ``manifest`` lists exactly ``letters``."""
+    """What a run changed. ``manifest`` lists exactly ``letters`` and ``kept``."""
 
     folder: Path
     letters: list[WrittenLetter] = field(default_factory=list)
     manifest: Path | None = None
+    #: Letters of an earlier run left in the folder and in the manifest (a run of some councils only).
+    kept: list[str] = field(default_factory=list)
+    #: Letters (and their PDFs) of an earlier run that this run removed.
+    removed: list[str] = field(default_factory=list)
+    #: Word files in the folder that are not in the manifest: not made by ombudsman, or changed since.
+    unlisted: list[str] = field(default_factory=list)
+    #: Letters whose PDF LibreOffice did not make, and what it said (raised after the folder is written).
+    pdf_failures: list[str] = field(default_factory=list)
+    pdf_error: str | None = None
 
 
 def plan_letters(
@@ -71,7 +103,10 @@ def plan_letters(
     chart: bool = True,
 ) -> list[PlannedLetter]:
     """The letters for a year: every council active in it that has a comparison group (with
-    ``other_bodies``, the other bodies too), or just the authorities in ``codes``."""
+    ``other_bodies``, the other bodies too), or just the authorities in ``codes``.
+
+    File names are unique: two councils whose names come to the same name get their GSS codes added.
+    """
     contacts = contacts or {}
     if codes:
         by_code = {e.authority.code: e for e in statistics.authorities}
@@ -87,15 +122,18 @@ def plan_letters(
             e for e in statistics.authorities
             if e.authority.is_active_in(statistics.year) and (other_bodies or e.authority.group)
         ]
+    taken: set[str] = {MANIFEST_NAME.removesuffix(".csv")}
     planned = []
-    names: dict[str, str] = {}
     for entry in chosen:
-        filename = letter_filename(entry.authority.name)
-        if filename in names:  # two names that differ only in punctuation: keep both letters apart
-            filename = filename.replace(".docx", f"-{entry.authority.code.lower()}.docx")
-        names[filename] = entry.authority.code
+        stem = letter_filename(entry.authority.name, entry.authority.code).removesuffix(".docx")
+        candidate, number = stem, 1
+        while candidate in taken:  # names that differ only in punctuation or script: keep both letters
+            number += 1
+            suffix = _slug(entry.authority.code) if number == 2 and _slug(entry.authority.code) else str(number)
+            candidate = f"{stem}-{suffix}"
+        taken.add(candidate)
         context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart)
-        planned.append(PlannedLetter(entry, filename, context))
+        planned.append(PlannedLetter(entry, f"{candidate}.docx", context))
     return planned
 
 
@@ -106,6 +144,8 @@ _worker_renderer: LetterRenderer | None = None
 
 def _start_worker(template: Path, properties: DocumentProperties) -> None:
     global _worker_renderer
+    # Ctrl-C reaches every process of the terminal's group; the main process stops the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_renderer = LetterRenderer(template, properties)
 
 
@@ -123,9 +163,16 @@ def _rendered(renderer: LetterRenderer, planned: list[PlannedLetter], jobs: int)
                                initargs=(renderer.path, renderer.properties))
     try:
         yield from pool.map(_render_in_worker, contexts, chunksize=max(1, min(16, len(contexts) // (jobs * 4))))
+    except BaseException:
+        # Interrupted, or the consumer stopped: end the workers now rather than wait for their queue.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
+
+# -- the run ---------------------------------------------------------------------------------------
 
 def write_letters(
     planned: list[PlannedLetter],
@@ -135,54 +182,140 @@ def write_letters(
     pdf: bool = False,
     progress: Progress | None = None,
     pdf_progress: Progress | None = None,
+    keep_others: bool = False,
 ) -> LettersRun:
-    """Write every planned letter into ``folder`` (and a PDF beside each with ``pdf``), then the manifest.
+    """Write every planned letter into ``folder`` (and a PDF beside each with ``pdf``), and the manifest.
 
-    The template's variables are checked before anything is written. On any failure or interruption,
-    the letters already complete stay, the manifest lists exactly them, and the error goes on up.
+    The template is checked against every letter's variables before anything is made. Letters of an
+    earlier run that are not planned now are removed, or with ``keep_others`` (a run for some councils
+    only) kept. On any error or interruption the folder is left as it was, and the error goes on up;
+    PDFs that LibreOffice did not make are the exception: the letters go in without them, and a
+    :class:`ConversionError` names them after.
     """
-    if planned:
-        renderer.check(planned[0].context)
+    renderer.check([p.context for p in planned])
     if pdf:
         from .pdf import require_soffice
 
-        require_soffice()  # before any letter is written: no half-done job for want of LibreOffice
-    folder.mkdir(parents=True, exist_ok=True)
-    run = LettersRun(folder)
+        require_soffice()  # before any letter is made: no half-done job for want of LibreOffice
     try:
-        for letter, content in zip(planned, _rendered(renderer, planned, jobs)):
-            path = folder / letter.filename
-            with atomic_writer(path, "wb") as stream:
-                stream.write(content)
-            run.letters.append(WrittenLetter(letter, path, hashlib.sha256(content).hexdigest()))
-            if progress:
-                progress(1)
-        if pdf:
-            _add_pdfs(run, jobs, pdf_progress)
-    finally:
-        run.manifest = write_manifest(run)
+        with folder_lock(folder, f"writing {len(planned)} letters"):
+            _remove_leftovers(folder)
+            staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
+            try:
+                run = _make_in(staging, folder, planned, renderer, jobs, pdf, progress, pdf_progress)
+                year = str(planned[0].entry.year.end_year) if planned else ""
+                with deferred_signals():
+                    _commit(run, staging, year, keep_others)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+    except OSError as error:
+        raise _named_after(error, folder) from None
+    if run.pdf_error:
+        raise ConversionError(f"{run.pdf_error} (The letters are in {folder}, and its manifest lists them and the "
+                              "PDFs that were made.)")
     return run
 
 
-def _add_pdfs(run: LettersRun, jobs: int, progress: Progress | None) -> None:
-    from .pdf import convert_to_pdf
+def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer: LetterRenderer, jobs: int,
+             pdf: bool, progress: Progress | None, pdf_progress: Progress | None) -> LettersRun:
+    """Every letter (and PDF) in ``staging``, under its final name; nothing in ``folder`` changes."""
+    run = LettersRun(folder)
+    rendered = _rendered(renderer, planned, jobs)
+    for letter in planned:
+        try:
+            content = next(rendered)
+        except StopIteration:  # pragma: no cover - the renderer yields one letter per plan
+            break
+        except TemplateProblem as error:
+            raise TemplateProblem(
+                f"the letter to {letter.entry.authority.name} ({letter.filename}) could not be made, so no letter "
+                f"was written: {error}"
+            ) from None
+        (staging / letter.filename).write_bytes(content)
+        run.letters.append(WrittenLetter(letter, folder / letter.filename, hashlib.sha256(content).hexdigest()))
+        if progress:
+            progress(1)
+    if pdf:
+        from .pdf import convert_to_pdf
 
-    try:
-        convert_to_pdf([w.path for w in run.letters], jobs=jobs, progress=progress)
-    finally:
-        for written in run.letters:
-            candidate = written.path.with_suffix(".pdf")
-            if candidate.is_file():
-                written.pdf = candidate
-                written.pdf_sha256 = _sha256(candidate)
+        staged = [staging / w.path.name for w in run.letters]
+        try:
+            convert_to_pdf(staged, jobs=jobs, progress=pdf_progress)
+        except ConversionError as error:
+            run.pdf_error = str(error)
+            run.pdf_failures = [d.name for d in staged if not d.with_suffix(".pdf").is_file()]
+    return run
+
+
+def _commit(run: LettersRun, staging: Path, year: str, keep_others: bool) -> None:
+    """Change the folder from the last run's letters to this run's, and write the manifest."""
+    folder = run.folder
+    earlier = {row["file"]: row for row in read_manifest(folder)}
+    for written in run.letters:
+        name = written.path.name
+        staged_pdf = (staging / name).with_suffix(".pdf")
+        os.replace(staging / name, written.path)
+        target_pdf = written.path.with_suffix(".pdf")
+        before = earlier.pop(name, None)
+        if staged_pdf.is_file():
+            os.replace(staged_pdf, target_pdf)
+        elif before and before.get("sha256") == written.sha256 and before.get("pdf") and \
+                _sha256_or_none(target_pdf) == before.get("pdf_sha256"):
+            pass  # the same letter as before, and its PDF, untouched: it still belongs to it
+        else:
+            target_pdf.unlink(missing_ok=True)  # an earlier PDF of another letter: never beside this one
+        if target_pdf.is_file():
+            written.pdf, written.pdf_sha256 = target_pdf, _sha256(target_pdf)
+    kept_rows = []
+    for name, row in earlier.items():
+        path = folder / name
+        if _sha256_or_none(path) != row.get("sha256"):
+            continue  # gone or changed since: not ours to list or to remove (reported below)
+        if keep_others and row.get("year", "") in ("", year):
+            pdf_path = folder / row["pdf"] if row.get("pdf") else None
+            if pdf_path is not None and _sha256_or_none(pdf_path) != row.get("pdf_sha256"):
+                row = {**row, "pdf": "", "pdf_sha256": ""}
+            kept_rows.append(row)
+            run.kept.append(name)
+            continue
+        path.unlink()
+        if row.get("pdf") and _sha256_or_none(folder / row["pdf"]) == row.get("pdf_sha256"):
+            (folder / row["pdf"]).unlink()
+        run.removed.append(name)
+    run.manifest = write_manifest(run, kept_rows)
+    listed = {w.path.name for w in run.letters} | set(run.kept)
+    run.unlisted = sorted(p.name for p in folder.glob("*.docx") if p.name not in listed)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """What a run killed outright (SIGKILL, power cut) left: its staging folder and partial files."""
+    for leftover in folder.glob(f"{STAGING_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    for partial in folder.glob(".*.part"):
+        partial.unlink(missing_ok=True)
+
+
+def _named_after(error: OSError, folder: Path) -> OSError:
+    """The error with the folder the user gave in place of a temporary file's name."""
+    if error.filename and Path(str(error.filename)).name.startswith((".", STAGING_PREFIX)):
+        return OSError(error.errno or errno.EIO, error.strerror or str(error), str(folder))
+    return error
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _sha256_or_none(path: Path) -> str | None:
+    try:
+        return _sha256(path)
+    except OSError:
+        return None
+
+
 MANIFEST_FIELDS = (
-    "authority", "code", "authority_type", "file", "sha256", "pdf", "pdf_sha256", "email", "link_officer_email",
+    "authority", "code", "authority_type", "year", "file", "sha256", "pdf", "pdf_sha256", "email",
+    "link_officer_email",
     "uphold_percent", "average_uphold_percent", "upheld", "investigated",
     "compliance_percent", "average_compliance_percent", "complied", "compliance_outcomes",
     "satisfactory_remedy_percent", "average_satisfactory_remedy_percent", "satisfactory_remedies",
@@ -197,6 +330,7 @@ def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:
             "authority": context["authority"],
             "code": context["code"],
             "authority_type": context["authority_type"],
+            "year": context["year"],
             "file": written.path.name,
             "sha256": written.sha256,
             "pdf": written.pdf.name if written.pdf else "",
@@ -208,12 +342,23 @@ def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:
     return rows
 
 
-def write_manifest(run: LettersRun) -> Path:
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    """The rows of ``folder``'s manifest, or none if it has none (or one that cannot be read)."""
+    try:
+        with (folder / MANIFEST_NAME).open(newline="", encoding="utf-8") as handle:
+            return [row for row in csv.DictReader(handle) if row.get("file")]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
+def write_manifest(run: LettersRun, kept: Sequence[dict[str, str]] = ()) -> Path:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=MANIFEST_FIELDS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    for row in manifest_rows(run.letters):
-        writer.writerow({k: neutralise(v) for k, v in row.items()})
+    rows = [{k: neutralise(v) for k, v in row.items()} for row in manifest_rows(run.letters)]
+    rows += [{k: row.get(k, "") for k in MANIFEST_FIELDS} for row in kept]
+    for row in sorted(rows, key=lambda r: str(r["file"])):
+        writer.writerow(row)
     path = run.folder / MANIFEST_NAME
     with atomic_writer(path) as stream:
         stream.write(buffer.getvalue())
@@ -222,3 +367,4 @@ def write_manifest(run: LettersRun) -> Path:
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+

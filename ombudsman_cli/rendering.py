@@ -21,16 +21,17 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import parse_xml
 from docxtpl import DocxTemplate
-from jinja2 import Environment, Template, TemplateError
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import TemplateProblem
+from .errors import TemplateProblem, UsageError
+from .templating import describe_failure, sample_of, sandboxed_environment, unknown_names
 
 TEMPLATE_PATTERN = "annual-review-letter-{year}.docx"
 GENERIC_TEMPLATE = "annual-review-letter.docx"
@@ -52,22 +53,22 @@ class _Template(DocxTemplate):
         return str(super().resolve_listing(xml))
 
 
-class _CompilingOnceEnvironment(Environment):
-    """A Jinja environment that compiles each template source once (docxtpl compiles per render)."""
-
-    @lru_cache(maxsize=32)  # noqa: B019 - one environment per run; the cache is the point
-    def _compile_source(self, source: str) -> Template:
-        return super().from_string(source)
-
-    def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> Template:  # noqa: A002
-        if globals is None and template_class is None and isinstance(source, str):
-            return self._compile_source(source)
-        return super().from_string(source, globals, template_class)
+def jinja_environment() -> SandboxedEnvironment:
+    """The sandbox, strict about names, autoescaping so that "Hammersmith & Fulham" stays valid XML."""
+    return sandboxed_environment(autoescape=True)
 
 
-def jinja_environment() -> Environment:
-    """Autoescaping, so that "Hammersmith & Fulham" stays valid XML."""
-    return _CompilingOnceEnvironment(autoescape=True)
+#: A zip file's timestamps hold the years 1980 to 2107; a letter's date becomes its files' timestamps.
+FIRST_LETTER_YEAR, LAST_LETTER_YEAR = 1980, 2107
+
+
+def check_letter_date(day: date) -> None:
+    """Refuse a letter date that a ``.docx`` (a zip file) cannot carry."""
+    if not FIRST_LETTER_YEAR <= day.year <= LAST_LETTER_YEAR:
+        raise UsageError(
+            f"a letter dated {day.isoformat()} cannot be written: a Word file (a zip archive) holds dates from "
+            f"{FIRST_LETTER_YEAR} to {LAST_LETTER_YEAR}. Give the date the letters go out, such as 2020-07-22."
+        )
 
 
 def template_folders() -> list[Path]:
@@ -119,24 +120,20 @@ class DocumentProperties:
         core.revision = 1
 
 
-def _template_error(error: TemplateError, path: Path, source: str | None = None) -> TemplateProblem:
+_FIX = "Correct the tag in Word or LibreOffice (the README lists the variables)."
+
+
+def _template_error(error: BaseException, path: Path, source: str | None = None) -> TemplateProblem:
     """The Jinja error with the paragraphs of the template around it, as text, so it can be found in Word."""
-    lines = list(getattr(error, "docx_context", []) or [])
-    line_number = getattr(error, "lineno", None)
-    if not lines and source is not None and line_number:
-        paragraphs = source.splitlines()[max(line_number - 3, 0):line_number + 2]
-        lines = [re.sub(r"<[^>]+>", "", paragraph) for paragraph in paragraphs]
-    around = "\n".join(f"    {line}" for line in lines if line.strip())
-    return TemplateProblem(
-        f"{path}: the template's Jinja cannot be used ({error})" + (f"; near:\n{around}" if around else "")
-        + "\nCorrect the tag in Word or LibreOffice (the README lists the variables)."
-    )
+    return describe_failure(f"{path}: the template's Jinja cannot be used", error, source, _FIX,
+                            list(getattr(error, "docx_context", []) or []))
 
 
 class LetterRenderer:
     """One template, compiled once, filled for many letters."""
 
     def __init__(self, template: Path, properties: DocumentProperties) -> None:
+        check_letter_date(properties.created)
         self.path = Path(template)
         self.environment = jinja_environment()
         try:
@@ -194,27 +191,39 @@ class LetterRenderer:
         """Template variables that ``context`` does not provide."""
         return sorted(set(self.variables) - set(context))
 
-    def check(self, context: dict[str, Any]) -> None:
-        missing = self.missing_variables(context)
-        if missing:
+    def check(self, contexts: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """Refuse, before anything is written, a template that uses a variable, or an attribute of one
+        (``upheld.percnt``), that the letters in ``contexts`` do not have."""
+        sample = sample_of([contexts] if isinstance(contexts, dict) else contexts)
+        missing = self.missing_variables(sample)
+        unknown = [] if missing else [
+            name for source in (self._body_source, *(s for _, s, _ in self._part_sources.values()))
+            for name in unknown_names(self.environment, self._render_ready(source), sample)
+        ]
+        if missing or unknown:
             raise TemplateProblem(
-                f"{self.path} uses {', '.join(missing)}, which ombudsman does not provide. "
+                f"{self.path} uses {', '.join(missing or unknown)}, which ombudsman does not provide. "
                 "Correct the tag in the template (the README lists the variables)."
             )
 
     def render(self, context: dict[str, Any]) -> bytes:
-        """The finished ``.docx`` for one letter."""
+        """The finished ``.docx`` for one letter.
+
+        Any error while filling the template (a filter given the wrong value, a division by zero in a
+        tag) is a :class:`TemplateProblem` naming the tag, never a traceback.
+        """
         if self.plain_only:
             return render_with_docxtpl(self.path, context, self.properties)
         template = self._template
+        source = self._body_source
         try:
-            xml = template.render_xml_part(self._body_source, template.docx._part, context, self.environment)
+            xml = template.render_xml_part(source, template.docx._part, context, self.environment)
             rendered: dict[str, bytes] = {}
             for name, (part, source, encoding) in self._part_sources.items():
                 part_xml = template.render_xml_part(source, part, context, self.environment)
                 rendered[name] = serialize_part_xml(parse_xml(part_xml.encode(encoding)))
-        except TemplateError as error:
-            raise _template_error(error, self.path) from None
+        except Exception as error:  # a template is code the team writes: whatever it raises is theirs to fix
+            raise _template_error(error, self.path, self._render_ready(source)) from None
         tree = template.fix_tables(xml)
         template.docx_ids_index = 1000
         template.fix_docpr_ids(tree)
@@ -232,7 +241,7 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
     document = DocxTemplate(str(template))
     try:
         document.render(context, jinja_env=jinja_environment(), autoescape=True)
-    except TemplateError as error:
+    except Exception as error:  # as LetterRenderer.render: the template's fault, named, never a traceback
         raise _template_error(error, Path(template)) from None
     properties.apply(document.docx)
     buffer = io.BytesIO()

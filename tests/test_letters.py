@@ -21,6 +21,7 @@ from ombudsman_cli.wording import Contact, letter_context, plural
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROOT, SEED_LETTER, as_text, write_csv
+from .fakes import fake_soffice, logged_calls  # noqa: F401 - a fixture
 from .test_stats import ADUR, ASHFIELD, BASSETLAW, HAMMERSMITH, ROWS
 
 TEMPLATE_2020 = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
@@ -209,9 +210,12 @@ def test_default_folder_is_letters_year(runner, tmp_path, monkeypatch):
     assert (tmp_path / "letters" / "2020" / "bassetlaw-district-council.docx").is_file()
 
 
-def test_interrupted_run_leaves_only_complete_letters(statistics, tmp_path, monkeypatch):
+def test_interrupted_run_leaves_the_folder_as_it_was(statistics, tmp_path, monkeypatch):
+    # Issue 9: the folder always tells the truth. A run changes it only once everything is made.
     renderer = LetterRenderer(TEMPLATE_2020, PROPERTIES)
     planned = plan_letters(statistics, LETTER_DATE)
+    write_letters(planned[:5], renderer, tmp_path / "out", jobs=1)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
     real_render = renderer.render
     calls = []
 
@@ -224,12 +228,14 @@ def test_interrupted_run_leaves_only_complete_letters(statistics, tmp_path, monk
     monkeypatch.setattr(renderer, "render", render_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_letters(planned, renderer, tmp_path / "out", jobs=1)
-    left = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert left == sorted([p.filename for p in planned[:3]] + ["manifest.csv"])
+    after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert after == before  # the earlier run's letters and manifest, untouched; no temporary file
     with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
-        assert [r["file"] for r in csv.DictReader(handle)] == [p.filename for p in planned[:3]]
-    for name in left[:-1]:
-        docx.Document(tmp_path / "out" / name)  # each one complete
+        assert [r["file"] for r in csv.DictReader(handle)] == sorted(p.filename for p in planned[:5])
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        write_letters(planned, renderer, tmp_path / "new", jobs=1)
+    assert list((tmp_path / "new").iterdir()) == []  # a first run interrupted leaves an empty folder
 
 
 def test_unknown_authority_and_pdf_without_libreoffice(runner, tmp_path, monkeypatch):
@@ -261,34 +267,15 @@ def test_pdf_letters_carry_the_figures(runner, tmp_path, monkeypatch):
     assert not list(Path("out").glob(".*"))  # no scratch folders or partial files left
 
 
-FAKE_SOFFICE = """#!/usr/bin/env python3
-# Stands in for LibreOffice: converts every .docx it is given, except Bassetlaw's, and logs each call.
-import os, sys
-args = sys.argv[1:]
-out = args[args.index("--outdir") + 1]
-files = [a for a in args if a.endswith(".docx")]
-with open(os.environ["FAKE_SOFFICE_LOG"], "a") as log:
-    log.write(f"{len(files)}\\n")
-for name in files:
-    if "bassetlaw" not in name:
-        with open(os.path.join(out, os.path.basename(name)[:-5] + ".pdf"), "wb") as pdf:
-            pdf.write(b"%PDF-1.4 fake")
-"""
-
-
-def test_pdf_batches_are_bounded_and_a_lost_pdf_is_named(runner, tmp_path, monkeypatch):
+def test_pdf_batches_are_bounded_and_a_lost_pdf_is_named(runner, tmp_path, monkeypatch, fake_soffice):
     from ombudsman_cli.pdf import BATCH_SIZE
 
-    fake = tmp_path / "soffice"
-    fake.write_text(FAKE_SOFFICE)
-    fake.chmod(0o755)
-    monkeypatch.setenv("OMBUDSMAN_SOFFICE", str(fake))
-    monkeypatch.setenv("FAKE_SOFFICE_LOG", str(tmp_path / "calls.log"))
+    monkeypatch.setenv("FAKE_SOFFICE_SKIP", "bassetlaw")
     monkeypatch.chdir(tmp_path)
     result = run_letters(runner, tmp_path, "--out", "out", "--pdf", "--jobs", "2")
     assert result.exit_code == 1
     assert "did not convert 1 of" in result.output and "bassetlaw-district-council.docx" in result.output
-    calls = [int(n) for n in (tmp_path / "calls.log").read_text().split()]
+    calls = [files for files, _ in logged_calls(fake_soffice)]
     letters = len(list((tmp_path / "out").glob("*.docx")))
     assert max(calls) <= BATCH_SIZE and sum(calls) == letters + 1  # every letter once, Bassetlaw retried alone
     assert len(list((tmp_path / "out").glob("*.pdf"))) == letters - 1
@@ -308,7 +295,7 @@ def test_broken_jinja_names_the_place_in_the_template(tmp_path):
         LetterRenderer(template, PROPERTIES)
 
 
-def test_ctrl_c_from_the_command_line_says_what_is_complete(runner, tmp_path, monkeypatch):
+def test_ctrl_c_from_the_command_line_says_nothing_changed(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     real_render = LetterRenderer.render
     calls = []
@@ -322,10 +309,8 @@ def test_ctrl_c_from_the_command_line_says_what_is_complete(runner, tmp_path, mo
     monkeypatch.setattr(LetterRenderer, "render", render_then_interrupt)
     result = run_letters(runner, tmp_path, "--out", "out", "--jobs", "1")
     assert result.exit_code == 130
-    assert "Interrupted. The letters already written are complete" in result.stderr
-    with open(tmp_path / "out" / "manifest.csv", newline="") as handle:
-        listed = sorted(r["file"] for r in csv.DictReader(handle))
-    assert listed == sorted(p.name for p in (tmp_path / "out").glob("*.docx")) and len(listed) == 2
+    assert "Interrupted: nothing in out was changed" in result.stderr
+    assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_letters_refuse_an_export_with_problems_and_write_nothing(runner, tmp_path, monkeypatch):

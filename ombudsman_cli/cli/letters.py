@@ -8,14 +8,18 @@ from typing import Any
 
 import click
 
+from ..errors import Terminated
 from ..years import BusinessYear
 from .base import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
     Session,
     average_method,
     average_option,
     cli,
     format_option,
     input_options,
+    refuse_overwriting,
     skip_invalid_option,
     stderr,
     with_progress,
@@ -65,24 +69,31 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
       ombudsman letters --year 2021 --letter-date 2021-07-21 --template my-letter.docx
     """
     from ..contacts import load_contacts
-    from ..letters import default_jobs, plan_letters, write_letters
-    from ..rendering import DocumentProperties, LetterRenderer, find_template
+    from ..letters import MANIFEST_NAME, default_jobs, plan_letters, write_letters
+    from ..rendering import DocumentProperties, LetterRenderer, check_letter_date, find_template
     from ..stats import compute_statistics
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     settings = session.settings
+    day = letter_date.date() if letter_date else None
+    if day is not None:
+        check_letter_date(day)
     codes = [a.code for a in session.find_authorities(authority_names)]
     if pdf:
         from ..pdf import require_soffice
 
         require_soffice()
     decisions, year = session.decisions_for_year(year, skip_invalid)
-    day = letter_date.date() if letter_date else settings.letter_dates.get(year.end_year)
+    day = day or settings.letter_dates.get(year.end_year)
     if day is None:
         from datetime import date
 
         day = date.today()
         stderr(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
+    check_letter_date(day)
+    if day <= year.end:
+        stderr(f"Warning: the letters are dated {day:%d %B %Y}, before the year they review ({year.label}) has "
+               "ended; is --letter-date (or [letters] dates) right?")
     template_path = find_template(year.end_year, template or settings.template)
     statistics = compute_statistics(decisions.records, session.register, year, average_method(average or settings.average),
                                     few_cases=settings.few_cases)
@@ -91,21 +102,26 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     planned = plan_letters(statistics, day, contacts, codes,
                            settings.other_bodies if other_bodies is None else other_bodies,
                            settings.chart if chart is None else chart)
-    renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
-    generic = "" if f"{year.end_year}" in template_path.name else " (the generic template: none for this year)"
     folder = out_dir or settings.letters_folder(year.end_year)
+    inputs = [*session.inputs(), template_path, *([contacts_file] if contacts_file else [])]
+    for path in [folder / MANIFEST_NAME, *(folder / p.filename for p in planned),
+                 *(folder / p.filename.replace(".docx", ".pdf") for p in planned)]:
+        refuse_overwriting(path, inputs, "--out")
+    renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
     workers = jobs or settings.jobs or default_jobs()
-    stderr(f"Template: {template_path}{generic}")
+    stderr(f"Template: {template_path}{_which_template(template, settings.template, template_path, year.end_year)}")
     try:
         run = with_progress(
             len(planned), pdf, output_format == "text",
             lambda progress, pdf_progress: write_letters(planned, renderer, folder, workers, pdf, progress,
-                                                         pdf_progress),
+                                                         pdf_progress, keep_others=bool(authority_names)),
         )
     except KeyboardInterrupt:
-        stderr(f"Interrupted. The letters already written are complete and {folder / 'manifest.csv'} lists "
-                "exactly them; run the command again to write them all.")
-        sys.exit(130)
+        stderr(f"Interrupted: nothing in {folder} was changed (it holds what the last complete run wrote, and its "
+               "manifest lists exactly that); run the command again to write the letters.")
+        sys.exit(EXIT_TERMINATED if isinstance(sys.exc_info()[1], Terminated) else EXIT_INTERRUPTED)
+    for note in _folder_notes(run):
+        stderr(note)
     pdfs = sum(1 for w in run.letters if w.pdf)
     if output_format == "json":
         from ..letters import manifest_rows
@@ -115,7 +131,34 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
             "year": year.end_year, "template": str(template_path), "folder": str(folder),
             "letter_date": day.isoformat(), "letters": len(run.letters), "pdfs": pdfs,
             "manifest": str(run.manifest), "files": manifest_rows(run.letters),
+            "kept": run.kept, "removed": run.removed, "unlisted": run.unlisted,
         }), nl=False)
     else:
         made = f"{len(run.letters)} letter{'s' if len(run.letters) != 1 else ''}" + (f" and {pdfs} PDFs" if pdf else "")
         click.echo(f"Wrote {made} for {year.label} to {folder} (manifest: {run.manifest}).")
+
+
+def _which_template(given: Path | None, configured: Path | None, found: Path, year: int) -> str:
+    if given is not None:
+        return " (given with --template)"
+    if configured is not None:
+        return " (from [files] template in the config file)"
+    return "" if found.name == f"annual-review-letter-{year}.docx" else " (the generic template: none for this year)"
+
+
+def _folder_notes(run: Any) -> list[str]:
+    """What else is in the folder, so that nothing there goes unmentioned."""
+    def names(files: list[str]) -> str:
+        return ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+
+    notes = []
+    if run.kept:
+        notes.append(f"Kept {len(run.kept)} letter{'s' if len(run.kept) != 1 else ''} of an earlier run that this run "
+                     f"did not write (it wrote only the councils asked for): {names(run.kept)}. The manifest lists them.")
+    if run.removed:
+        notes.append(f"Removed {len(run.removed)} letter{'s' if len(run.removed) != 1 else ''} of an earlier run that "
+                     f"this run did not write: {names(run.removed)}.")
+    if run.unlisted:
+        notes.append(f"Not in the manifest: {names(run.unlisted)} (in the folder, but not made by ombudsman or changed "
+                     "since it was; move them elsewhere if they are not letters to send).")
+    return notes

@@ -1,0 +1,81 @@
+"""One run per folder at a time, and a clean stop when a signal arrives at the wrong moment.
+
+:func:`folder_lock` takes an exclusive lock on a folder (a hidden lock file, locked with ``flock`` so a
+killed run never leaves it held, and removed when the run ends). :func:`deferred_signals` holds Ctrl-C
+and SIGTERM back for the few milliseconds a folder takes to change from one run's letters to the
+next's, then delivers them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import FolderBusy, Terminated
+
+LOCK_NAME = ".ombudsman.lock"
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path, purpose: str) -> Iterator[None]:
+    """Hold ``folder`` (made if need be) for this process; :class:`FolderBusy` if another run holds it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOCK_NAME
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(descriptor, 200).decode("utf-8", "replace").strip()
+            os.close(descriptor)
+            raise FolderBusy(
+                f"{folder} is in use by another ombudsman run ({holder or 'still starting'}); wait for it to "
+                "finish and run the command again."
+            ) from None
+        try:
+            same = os.fstat(descriptor).st_ino == os.stat(path).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(descriptor)  # the last holder removed the file between our open and our lock: again
+    try:
+        os.ftruncate(descriptor, 0)
+        os.write(descriptor, f"process {os.getpid()}: {purpose}".encode())
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(descriptor)
+
+
+@contextlib.contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done, then stop the run as they would have.
+
+    Outside the main thread (where signals cannot be handled) the block simply runs.
+    """
+    arrived: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        arrived.append(signum)
+
+    try:
+        previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if signal.SIGTERM in arrived:
+        raise Terminated()
+    if arrived:
+        raise KeyboardInterrupt()
