@@ -23,7 +23,7 @@ import shutil
 import signal
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -144,25 +144,38 @@ _worker_renderer: LetterRenderer | None = None
 
 def _start_worker(template: Path, properties: DocumentProperties) -> None:
     global _worker_renderer
-    # Ctrl-C reaches every process of the terminal's group; the main process stops the workers.
+    # Ctrl-C reaches every process of the terminal's group; the main process stops the workers, with
+    # SIGTERM, which ends a worker at once (not through the handler it inherited from the main process).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker_renderer = LetterRenderer(template, properties)
 
 
-def _render_in_worker(context: dict[str, Any]) -> bytes:
+def _render_in_worker(item: tuple[str, dict[str, Any]]) -> bytes:
     assert _worker_renderer is not None
-    return _worker_renderer.render(context)
+    return _render_named(_worker_renderer, *item)
 
 
-def _rendered(renderer: LetterRenderer, planned: list[PlannedLetter], jobs: int) -> Iterator[bytes]:
-    contexts = [p.context for p in planned]
+def _render_named(renderer: LetterRenderer, filename: str, context: dict[str, Any]) -> bytes:
+    """One letter; a template error names the letter it stopped at."""
+    try:
+        return renderer.render(context)
+    except TemplateProblem as error:
+        raise TemplateProblem(
+            f"the letter to {context.get('authority')} ({filename}) could not be made, so no letter was "
+            f"written: {error}"
+        ) from None
+
+
+def _rendered(renderer: LetterRenderer, planned: list[PlannedLetter], jobs: int) -> Generator[bytes, None, None]:
+    items = [(p.filename, p.context) for p in planned]
     if jobs <= 1 or len(planned) < 8:
-        yield from (renderer.render(c) for c in contexts)
+        yield from (_render_named(renderer, *item) for item in items)
         return
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
                                initargs=(renderer.path, renderer.properties))
     try:
-        yield from pool.map(_render_in_worker, contexts, chunksize=max(1, min(16, len(contexts) // (jobs * 4))))
+        yield from pool.map(_render_in_worker, items, chunksize=max(1, min(16, len(items) // (jobs * 4))))
     except BaseException:
         # Interrupted, or the consumer stopped: end the workers now rather than wait for their queue.
         for process in list(getattr(pool, "_processes", {}).values()):
@@ -221,20 +234,15 @@ def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer
     """Every letter (and PDF) in ``staging``, under its final name; nothing in ``folder`` changes."""
     run = LettersRun(folder)
     rendered = _rendered(renderer, planned, jobs)
-    for letter in planned:
-        try:
+    try:
+        for letter in planned:
             content = next(rendered)
-        except StopIteration:  # pragma: no cover - the renderer yields one letter per plan
-            break
-        except TemplateProblem as error:
-            raise TemplateProblem(
-                f"the letter to {letter.entry.authority.name} ({letter.filename}) could not be made, so no letter "
-                f"was written: {error}"
-            ) from None
-        (staging / letter.filename).write_bytes(content)
-        run.letters.append(WrittenLetter(letter, folder / letter.filename, hashlib.sha256(content).hexdigest()))
-        if progress:
-            progress(1)
+            (staging / letter.filename).write_bytes(content)
+            run.letters.append(WrittenLetter(letter, folder / letter.filename, hashlib.sha256(content).hexdigest()))
+            if progress:
+                progress(1)
+    finally:
+        rendered.close()  # the worker processes end here, not whenever the generator is collected
     if pdf:
         from .pdf import convert_to_pdf
 

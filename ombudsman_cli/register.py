@@ -123,6 +123,7 @@ class Register:
         self._by_code: dict[str, Authority] = {}
         self._by_name: dict[str, list[Authority]] = {}
         self._by_alt_name: dict[str, list[Authority]] = {}
+        self._by_exact_name = {_exact_key(a.name): a for a in self.authorities}
         for authority in self.authorities:
             self._by_code[authority.code.upper()] = authority
             self._by_name.setdefault(name_key(authority.name), []).append(authority)
@@ -151,6 +152,9 @@ class Register:
         text = text.strip()
         if text.upper() in self._by_code:
             return self._by_code[text.upper()]
+        exact = self._by_exact_name.get(_exact_key(text))
+        if exact is not None:  # two official names may differ only in punctuation: the one written wins
+            return exact
         key = name_key(text)
         for index in (self._by_name, self._by_alt_name):
             candidates = index.get(key, [])
@@ -212,6 +216,11 @@ class Register:
 
 
 _CANDIDATES = 12
+
+
+def _exact_key(name: str) -> str:
+    """A name as written, but for case and runs of spaces."""
+    return " ".join(name.split()).casefold()
 
 
 def _trigrams(key: str) -> set[str]:

@@ -56,3 +56,6 @@ def write_xlsx(path: Path, rows: Sequence[Sequence[object]], header: Sequence[st
 def as_text(rows: Sequence[Sequence[object]]) -> list[list[object]]:
     """The same rows with dates written as UK text (31/03/2020), as a CSV export has them."""
     return [[f"{v:%d/%m/%Y}" if isinstance(v, date) else v for v in row] for row in rows]
+
+
+from .fakes import fake_soffice  # noqa: E402, F401 - the stand-in LibreOffice, as a fixture for every test

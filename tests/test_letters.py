@@ -21,7 +21,7 @@ from ombudsman_cli.wording import Contact, letter_context, plural
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROOT, SEED_LETTER, as_text, write_csv
-from .fakes import fake_soffice, logged_calls  # noqa: F401 - a fixture
+from .fakes import logged_calls
 from .test_stats import ADUR, ASHFIELD, BASSETLAW, HAMMERSMITH, ROWS
 
 TEMPLATE_2020 = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
