@@ -53,15 +53,16 @@ runpy.run_module('ombudsman_cli', run_name='__main__')
 """
 
 
-def run_command(arguments: list[str], cwd: Path) -> tuple[float, float | None]:
-    """Wall time and peak memory (MB, the main process; workers are extra) of one ``ombudsman`` command."""
+def run_command(arguments: list[str], cwd: Path, exit_code: int = 0) -> tuple[float, float | None]:
+    """Wall time and peak memory (MB, the main process; workers are extra) of one ``ombudsman`` command,
+    which must end with ``exit_code``."""
     with tempfile.NamedTemporaryFile(suffix=".memory") as memory_file:
         environment = {**os.environ, "BENCH_MEMORY": memory_file.name}
         start = time.perf_counter()
         result = subprocess.run([sys.executable, "-c", _MEASURED, *arguments], cwd=cwd, env=environment,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         elapsed = time.perf_counter() - start
-        if result.returncode != 0:
+        if result.returncode != exit_code:
             raise SystemExit(f"ombudsman {' '.join(arguments)} failed:\n{result.stderr.decode()}")
         text = Path(memory_file.name).read_text().strip()
     return elapsed, int(text) / 1024 if text else None
@@ -172,6 +173,15 @@ def main() -> None:
             record("one soffice per letter (baseline, from 10 letters)", per_letter_soffice * letters, letters)  # type: ignore[operator]
         record(f"ombudsman letters --pdf, --jobs {cores}", pdf_seconds, letters, memory,  # type: ignore[arg-type]
                per_letter_soffice * letters if per_letter_soffice else None)  # type: ignore[operator]
+    unknown_times = {}
+    for distinct in (5_000, 200_000):  # thousands of unknown names, then every row a name of its own
+        path = work / f"unknown-{distinct}.csv"
+        column = HEADERS.index("Authority")
+        write_csv(path, [[*row[:column], f"Nowhere Council {n % distinct}", *row[column + 1:]]
+                         for n, row in enumerate(decade_rows)])
+        unknown_times[distinct], memory = run_command(["check", "--decisions", str(path), "--format", "json"], ROOT,
+                                                      exit_code=1)
+        record(f"ombudsman check, 200k .csv, {distinct:,} unknown names", unknown_times[distinct], memory=memory)
     stats_times = {}
     for kind, path in (("csv", files["200k"][1]), ("xlsx", files["200k"][0])):
         stats_times[kind], memory = run_command(["stats", "--year", "2020", "--decisions", str(path)], ROOT)
@@ -194,6 +204,8 @@ def main() -> None:
         (f"stats on 200k rows: csv {stats_times['csv']:.2f} s, xlsx {stats_times['xlsx']:.2f} s < 5 s",
          max(stats_times.values()) < 5),
         (f"--help {min(help_times):.2f} s < 0.3 s", min(help_times) < 0.3),
+        (f"check on 200k rows of unknown names: {', '.join(f'{t:.2f} s' for t in unknown_times.values())} < 10 s",
+         max(unknown_times.values()) < 10),
         (f"peak memory of the national run {national_memory:.0f} MB < 500 MB", national_memory < 500),
     ]
     if pdf_seconds is not None:

@@ -32,9 +32,28 @@ def neutralise(value: Any) -> Any:
 _RAW_IN_JSON = re.compile("[\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 
 
+# Longer lists (say 200,000 problems) put one item on each line: as readable, and Python's indenting
+# encoder is pure Python while the compact one is C, four times as fast.
+_LONG_LIST = 1000
+
+
 def to_json(data: Any) -> str:
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if isinstance(data, dict) and any(_is_long(v) for v in data.values()):
+        members = [f"  {json.dumps(key, ensure_ascii=False)}: {_indented(value)}" for key, value in data.items()]
+        text = "{\n" + ",\n".join(members) + "\n}\n"
+    else:
+        text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _is_long(value: Any) -> bool:
+    return isinstance(value, list) and len(value) > _LONG_LIST
+
+
+def _indented(value: Any) -> str:
+    if _is_long(value):
+        return "[\n" + ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in value) + "\n  ]"
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
 def same_file(one: Path, other: Path) -> bool:

@@ -74,7 +74,11 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
         console.print(table)
         if len(items) > limit:
             console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
-    if problems:
+    whole = sum(1 for p in problems if p.kind != "row")
+    if whole:
+        console.print(f"[red]{len(problems):,} problem(s), {whole:,} of them with a whole column or the file: fix "
+                      "the export (--skip-invalid leaves rows out, which cannot mend those).[/]")
+    elif problems:
         console.print(f"[red]{len(problems):,} problem(s): fix the export, or pass --skip-invalid to "
                       "'stats' and 'letters' to leave those rows out.[/]")
     else:

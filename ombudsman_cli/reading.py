@@ -89,7 +89,7 @@ def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequenc
     if not path.exists():
         raise InputFileError(path, "no such file. Check the path, or set it in ombudsman.toml.")
     if path.is_dir():
-        raise InputFileError(path, "is a folder; give the export file inside it.")
+        raise InputFileError(path, "is a folder; give the file inside it.")
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputFileError(
@@ -100,7 +100,7 @@ def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequenc
     other_sheets: list[str] = []
     if suffix == ".csv":
         raw_rows = _read_csv(path, required)
-        sheet = None
+        sheet = None  # a CSV file has one table; a sheet asked for is not there to choose
     else:
         if engine == "openpyxl" and suffix in (".xlsx", ".xlsm"):
             sheet, raw_rows = _read_openpyxl(path, sheet)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -180,34 +179,45 @@ class Register:
         raise UnknownAuthority(f"is not in the register{where}; {hint}", suggestions)
 
     @functools.cached_property
-    def _suggestion_index(self) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """Every known name (as :func:`name_key` makes it) -> its official name, and each name's
-        three-letter pieces -> the names that have it."""
+    def _suggestion_index(self) -> tuple[dict[str, str], dict[str, list[tuple[str, float]]]]:
+        """Every known name (as :func:`name_key` makes it) -> its official name, and each three-letter
+        piece -> the names that have it, with a weight: rare pieces (``ssetl``) say more than the
+        pieces every name has (``cou``, ``unc``, ``cil``)."""
         keys = {**{k: v[0].name for k, v in self._by_alt_name.items()}, **{k: v[0].name for k, v in self._by_name.items()}}
-        pieces: dict[str, list[str]] = {}
+        holders: dict[str, list[str]] = {}
         for key in keys:
             for piece in _trigrams(key):
-                pieces.setdefault(piece, []).append(key)
+                holders.setdefault(piece, []).append(key)
+        pieces = {piece: [(key, 1 / len(names)) for key in names] for piece, names in holders.items()}
         return keys, pieces
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """The official names closest to ``text``: the best match, and any nearly as close.
 
-        Only the names sharing most three-letter pieces with ``text`` are compared in full, so that an
-        export with thousands of unknown names is checked in seconds, not minutes.
+        Only the few names sharing the rarest three-letter pieces with ``text`` are compared in full,
+        so that an export with thousands of unknown names is checked in seconds, not minutes.
         """
         key = name_key(text)
         if not key:
             return []
         keys, pieces = self._suggestion_index
-        shared: Counter[str] = Counter()
+        shared: dict[str, float] = {}
         for piece in _trigrams(key):
-            shared.update(pieces.get(piece, ()))
-        candidates = [candidate for candidate, _ in shared.most_common(_CANDIDATES)]
+            holders = pieces.get(piece, ())
+            if len(holders) > _COMMON_PIECE:
+                continue  # in most names ("cou", "cil"): it tells none apart
+            for candidate, weight in holders:
+                shared[candidate] = shared.get(candidate, 0.0) + weight
+        candidates = sorted(shared, key=shared.__getitem__, reverse=True)[:_CANDIDATES]
+        matcher = difflib.SequenceMatcher()
+        matcher.set_seq2(key)
         scored: dict[str, float] = {}
-        for match in difflib.get_close_matches(key, candidates, n=limit * 4, cutoff=0.6):
-            score = difflib.SequenceMatcher(None, key, match).ratio()
-            scored[keys[match]] = max(score, scored.get(keys[match], 0.0))
+        for candidate in candidates:
+            matcher.set_seq1(candidate)
+            if matcher.real_quick_ratio() >= 0.6 and matcher.quick_ratio() >= 0.6:
+                score = matcher.ratio()
+                if score >= 0.6:
+                    scored[keys[candidate]] = max(score, scored.get(keys[candidate], 0.0))
         if not scored:
             return []
         best = max(scored.values())
@@ -215,7 +225,8 @@ class Register:
         return close[:limit]
 
 
-_CANDIDATES = 12
+_CANDIDATES = 8
+_COMMON_PIECE = 40
 
 
 def _exact_key(name: str) -> str:

@@ -73,7 +73,7 @@ EARLIEST_DATE = date(2000, 1, 1)
 LATEST_AFTER_TODAY = timedelta(days=365)
 # Unknown council names beyond this many distinct ones get no "did you mean": a hostile export of
 # countless made-up names is still checked in seconds.
-_SUGGESTION_LIMIT = 20_000
+_SUGGESTION_LIMIT = 10_000
 # Words too general to say which column a header meant on their own ("Date" could be any date).
 _GENERAL_WORDS = {"date", "type", "name", "code", "id", "no", "number", "of", "the"}
 

@@ -175,6 +175,8 @@ class Session:
             return load_decisions(path, self.register, sheet=self.sheet,
                                   few_cases=self.settings.few_cases)
 
+        if self.sheet and path.suffix.lower() == ".csv":
+            stderr(f"Note: {path} is a CSV file, which has no sheets; --sheet {self.sheet!r} does not apply.")
         if not sys.stderr.isatty():
             return load()
         from rich.console import Console
