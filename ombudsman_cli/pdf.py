@@ -43,7 +43,8 @@ PDF_FILTER = (
     '"SelectPdfVersion":{"type":"long","value":"2"},'
     '"PDFUACompliance":{"type":"boolean","value":"true"}}'
 )
-Finish = Callable[[Path, Path], None]
+#: ``finish(document, produced, target)`` puts the PDF made from ``document`` in place.
+Finish = Callable[[Path, Path, Path], None]
 
 
 def find_soffice() -> str | None:
@@ -107,16 +108,21 @@ def convert_to_pdf(
 ) -> list[Path]:
     """Write ``name.pdf`` beside each ``name.docx``; return the PDFs, in the order of ``documents``.
 
-    Each PDF appears under its final name only when complete (``finish(produced, target)``, if given,
-    puts it there, say after mending its metadata). Raises :class:`ConversionError` naming every
-    document that did not convert (the others are kept), or saying that LibreOffice hung.
+    Each PDF appears under its final name only when complete, put there by ``finish(document, produced,
+    target)``: by default :func:`ombudsman_cli.pdf_finish.finish_pdf`, which makes it a reproducible,
+    properly tagged PDF/A-2b. Raises :class:`ConversionError` naming every document that did not
+    convert (the others are kept), or saying that LibreOffice hung.
     """
     program = soffice or require_soffice()
     documents = [Path(d) for d in documents]
     if not documents:
         return []
     jobs = max(1, min(jobs, len(documents)))
-    converter = _Converter(program, batch_size, progress, finish or _move, silence_limit())
+    if finish is None:
+        from .pdf_finish import finish_pdf
+
+        finish = finish_pdf
+    converter = _Converter(program, batch_size, progress, finish, silence_limit())
     shares = [documents[i::jobs] for i in range(jobs)]
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(converter.convert_share, share) for share in shares]
@@ -138,7 +144,8 @@ def convert_to_pdf(
     return [d.with_suffix(".pdf") for d in documents]
 
 
-def _move(produced: Path, target: Path) -> None:
+def move_as_made(document: Path, produced: Path, target: Path) -> None:
+    """A ``finish`` that takes LibreOffice's PDF as it is."""
     os.replace(produced, target)
 
 
@@ -191,7 +198,7 @@ class _Converter:
                 pdf = scratch / document.with_suffix(".pdf").name
                 if produced and is_pdf(pdf):
                     try:
-                        self.finish(pdf, document.with_suffix(".pdf"))
+                        self.finish(document, pdf, document.with_suffix(".pdf"))
                         continue
                     except ConversionError:
                         pass  # not a PDF that can be mended: a failure, named below

@@ -70,8 +70,16 @@ def one_decimal(value: Rate) -> str:
 
 NOT_AVAILABLE = "not available"
 NO_DATA = "–"
-BAR_BLOCKS = 20  # a full bar is 100%: one block for each 5%
-COUNCIL_BAR, AVERAGE_BAR = "█", "░"  # solid and shaded: told apart in black and white, without colour
+NO_RATE, NO_AVERAGE = "no rate", "no average"
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs the letters: a name (may be empty) and the job titles under it."""
+
+    name: str = ""
+    job_titles: tuple[str, ...] = ("Local Government and Social Care Ombudsman",
+                                   "Chair, Commission for Local Administration in England")
 
 
 # Template name -> (the rate, its numerator in Counts, what the numerator counts, what the rate is out of).
@@ -100,12 +108,6 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
     if counted:
         words["decisions"] = plural(count, counted)
     return words
-
-
-def _bar(value: Rate) -> str:
-    if value is None:
-        return ""
-    return COUNCIL_BAR * half_up(value * BAR_BLOCKS)
 
 
 _TREND_ROWS = (
@@ -139,20 +141,30 @@ def _trend(entry: AuthorityStatistics) -> dict[str, Any]:
     }
 
 
+# Why a rate is not there, in the words the chart's description uses.
+_NO_RATE_BECAUSE = {
+    "uphold_rate": "no complaint about it was investigated in detail",
+    "compliance_rate": "no compliance outcome was recorded",
+    "satisfactory_remedy_rate": "no complaint about it was upheld",
+}
+
+
 def _chart(entry: AuthorityStatistics, shown: bool) -> dict[str, Any]:
-    bars = []
+    """The chart of the three rates beside the averages, its figures as a table, and a description
+    that states every figure (the chart's text alternative)."""
+    rows, sentences = [], []
+    group = f"similar authorities ({entry.authority.group}s)" if entry.authority.group else "similar authorities"
     for name, label in _TREND_ROWS[:3]:
         value, average = entry.rate(name), entry.average(name)
-        bars.append({"label": label, "who": "Your authority", "bar": _bar(value),
-                     "figure": percent_text(value) or "no rate"})
-        bars.append({"label": "", "who": "Similar authorities", "bar": _bar(average).replace(COUNCIL_BAR, AVERAGE_BAR),
-                     "figure": percent_text(average) or "no average"})
-    description = "; ".join(
-        f"{label}: your authority {percent_text(entry.rate(name)) or 'no rate'}, similar authorities "
-        f"{percent_text(entry.average(name)) or 'no average'}"
-        for name, label in _TREND_ROWS[:3]
-    )
-    return {"shown": shown, "bars": bars, "description": f"Bar chart. {description}."}
+        rows.append({"label": label, "yours": percent_text(value) or NO_RATE, "average": percent_text(average) or NO_AVERAGE,
+                     "yours_percent": percent(value), "average_percent": percent(average)})
+        yours = (f"your authority {percent_text(value)}" if value is not None
+                 else f"no rate for your authority, because {_NO_RATE_BECAUSE[name]}")
+        theirs = f"similar authorities {percent_text(average)}" if average is not None else "no average for similar authorities"
+        sentences.append(f"{label}: {yours}; {theirs}.")
+    description = (f"Bar chart comparing your authority with {group} in {entry.year.label}. " + " ".join(sentences))
+    return {"shown": shown, "title": "Your authority beside similar authorities", "rows": rows,
+            "description": description}
 
 
 def letter_context(
@@ -160,11 +172,13 @@ def letter_context(
     letter_date: date,
     contact: Contact | None = None,
     chart: bool = True,
+    signatory: Signatory | None = None,
 ) -> dict[str, Any]:
     """Every variable the letter templates use, for one authority's figures."""
     counts = entry.counts
     year = entry.year
     contact = contact or Contact()
+    signatory = signatory or Signatory()
     name = contact.name
     return _xml_safe({
         "authority": entry.authority.name,
@@ -182,8 +196,12 @@ def letter_context(
         "email": contact.email,
         "link_officer_email": contact.link_officer_email,
         **{section: _rate_section(entry, section) for section in _SECTIONS},
+        "signatory": signatory.name,
+        "signatory_titles": list(signatory.job_titles),
         "per_100k": {
             "defined": entry.upheld_per_100k is not None,
+            "upheld": counts.upheld,
+            "complaints": plural(counts.upheld, "complaint"),
             "value": one_decimal(entry.upheld_per_100k) or NOT_AVAILABLE,
             "has_average": entry.average("upheld_per_100k") is not None,
             "average": one_decimal(entry.average("upheld_per_100k")) or NOT_AVAILABLE,

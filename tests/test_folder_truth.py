@@ -286,7 +286,8 @@ def _template_with(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize("tag, words", [
     ("{{ upheld.percnt }}", "upheld.percnt (upheld has: average, based_on"),
-    ("{% for bar in chart.bars %}{{ bar.lable }}{% endfor %}", "bar.lable (bar has: bar, figure, label, who)"),
+    ("{% for row in chart.rows %}{{ row.lable }}{% endfor %}",
+     "row.lable (row has: average, average_percent, label, yours, yours_percent)"),
     ("{{ trend.rows[0].lastyear }}", "trend.rows[0].lastyear"),
     ("{{ per_100k['populaton'] }}", "per_100k['populaton']"),
 ])

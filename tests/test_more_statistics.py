@@ -72,18 +72,41 @@ def test_no_trend_without_earlier_data(records, register):
     assert letter_context(first, date(2019, 7, 1))["trend"]["shown"] is False
 
 
-def letter_text(entry, **options):
+def render_generic(entry, **options) -> bytes:
     renderer = LetterRenderer(GENERIC, DocumentProperties("Annual Review letter", date(2021, 7, 21)))
-    document = docx.Document(io.BytesIO(renderer.render(letter_context(entry, date(2021, 7, 21), **options))))
+    return renderer.render(letter_context(entry, date(2021, 7, 21), **options))
+
+
+def letter_text(entry, **options):
+    document = docx.Document(io.BytesIO(render_generic(entry, **options)))
     tables = [[[c.text for c in row.cells] for row in table.rows] for table in document.tables]
     return [p.text for p in document.paragraphs], tables
+
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+def chart_of(content: bytes) -> tuple[list[str], list[dict[int, str]], str]:
+    """The chart part's categories, each series' cached values by point, and the drawing's description."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        part = etree.fromstring(package.read("word/charts/chart1.xml"))
+        body = package.read("word/document.xml").decode()
+    series = part.findall(f".//{C}ser")
+    categories = [v.text for v in series[0].find(f"{C}cat").iter(f"{C}v")]
+    values = [{int(pt.get("idx")): pt.findtext(f"{C}v") for pt in s.find(f"{C}val").iter(f"{C}pt")} for s in series]
+    description = etree.fromstring(body.encode()).find(".//{*}docPr").get("descr")
+    return categories, values, description
 
 
 def test_generic_letter_has_trend_table_breakdowns_rate_per_residents_and_chart(records, register):
     entry = compute_statistics(records, register, BusinessYear(2021)).find(BASSETLAW)
     text, tables = letter_text(entry)
-    chart, trend, outcomes = tables[0], tables[1], tables[2]
-    assert trend[0] == ["", "This year (2020/21)", "Last year (2019/20)", "The year before (2018/19)"]
+    figures, trend, outcomes = tables[0], tables[1], tables[2]
+    assert trend[0] == ["Statistic", "This year (2020/21)", "Last year (2019/20)", "The year before (2018/19)"]
     assert trend[1] == ["Complaints upheld", "0%", "67%", "100%"]
     assert trend[2] == ["Compliance with recommendations", "100%", "0%", "–"]
     per_100k_now = one_decimal(Fraction(0))
@@ -91,11 +114,26 @@ def test_generic_letter_has_trend_table_breakdowns_rate_per_residents_and_chart(
     assert trend[4] == ["Upheld decisions per 100,000 residents", per_100k_now, per_100k_last, "0.8"]  # 1e5/118,280
     assert outcomes[1:] == [["Upheld", "0"], ["Not upheld", "1"], ["Closed after initial enquiries", "0"],
                             ["Incomplete/Invalid", "0"], ["Advice given", "0"], ["Referred back for local resolution", "0"]]
-    assert "We upheld 0.0 decisions per 100,000 residents." in text
+    # No upheld decision: said in words, not "0.0 decisions per 100,000 residents".
+    assert ("We did not uphold any complaint about your authority in this period, so there were no upheld "
+            "decisions per 100,000 residents.") in text
     assert "Based on a population of 118,280." in text
-    # Chart: one block for each 5%; 0% has no bar, 100% twenty blocks.
-    assert chart[1] == ["Complaints upheld", "Your authority", "", "0%"]
-    assert chart[3][1:] == ["Your authority", "█" * 20, "100%"]
+    # 2020/21: Bassetlaw 0 of 1 upheld, 1 of 1 complied, nothing upheld so no remedy rate; it is the only
+    # district with decisions, so the averages are the same, and there is no average remedy rate either.
+    assert figures == [["Statistic", "Your authority", "Similar authorities"],
+                       ["Complaints upheld", "0%", "0%"],
+                       ["Compliance with recommendations", "100%", "100%"],
+                       ["Satisfactory remedy provided by the authority", "no rate", "no average"]]
+    categories, (yours, average), description = chart_of(render_generic(entry))
+    assert categories == ["Complaints upheld", "Compliance with recommendations",
+                          "Satisfactory remedy provided by the authority (no rate for your authority)"]
+    assert yours == {0: "0.00", 1: "1.00"} and average == {0: "0.00", 1: "1.00"}  # no bar, never a bar of 0
+    assert description == (
+        "Bar chart comparing your authority with similar authorities (District Councils) in 2020/21. "
+        "Complaints upheld: your authority 0%; similar authorities 0%. "
+        "Compliance with recommendations: your authority 100%; similar authorities 100%. "
+        "Satisfactory remedy provided by the authority: no rate for your authority, because no complaint about "
+        "it was upheld; no average for similar authorities.")
     assert "Decisions by service area" not in text  # the export has no category column
 
 
@@ -105,8 +143,16 @@ def test_no_chart_leaves_it_out(records, register):
     without_chart, fewer = letter_text(entry, chart=False)
     assert "Your authority beside similar authorities" in with_chart
     assert "Your authority beside similar authorities" not in without_chart and len(fewer) == len(tables) - 1
-    # Adur 2019/20: 1 upheld of 8 = 12.5%, so round(0.125 * 20) = 3 blocks (2.5 rounds half up).
-    assert tables[0][1][2:] == ["███", "13%"]
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(render_generic(entry, chart=False))) as package:
+        assert b"<c:chart " not in package.read("word/document.xml")  # no drawing in the body
+    # Adur 2019/20: 1 upheld of 8 = 12.5%, shown as 13% (half up) on its bar as in its words; the
+    # districts: Bassetlaw 2 of 3, Adur 1 of 8, Aylesbury Vale 1 of 1: 4 of 12 = 33%.
+    assert tables[0][1] == ["Complaints upheld", "13%", "33%"]
+    _, (yours, average), _ = chart_of(render_generic(entry))
+    assert yours[0] == "0.13" and average[0] == "0.33"
+    assert "We upheld 1 complaint about your authority: 1.6 for every 100,000 residents." in with_chart
 
 
 def test_categories_breakdown(register, tmp_path):

@@ -1,0 +1,102 @@
+"""The letter's chart: a native Word bar chart (a DrawingML chart part) of the three rates beside the
+averages of similar authorities, made from the letter's own figures.
+
+Word and LibreOffice both draw a chart from the values cached in its part, so no embedded workbook is
+needed (Word's "Edit data" then has nothing to open, which suits a letter). The part is plain XML text,
+made per letter in microseconds. The template holds a chart of this kind where the letter should show
+it; the renderer recognises it by :data:`MARKER` (the name its series formulas give a sheet) and puts
+each letter's figures in its place. Readable in black and white: the council's bars are solid and dark,
+the averages white with black hatching, and every bar carries its figure; a rate that cannot be worked
+out is no bar at all, and its category says so, never a bar of zero.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.sax.saxutils import escape
+
+#: The sheet name in the chart's series formulas, by which the renderer knows the chart is its own.
+MARKER = "OmbudsmanRates"
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
+RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+YOURS_COLOUR = "1D3D6E"  # dark blue: 11:1 against white
+FONT = "Arial"
+NO_RATE_NOTE = " (no rate for your authority)"
+
+_NAMESPACES = (
+    'xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
+
+
+def _text_properties(size: int, bold: bool = False) -> str:
+    return (f'<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="{int(bold)}">'
+            f'<a:solidFill><a:srgbClr val="000000"/></a:solidFill><a:latin typeface="{FONT}"/><a:cs typeface="{FONT}"/>'
+            '</a:defRPr></a:pPr><a:endParaRPr lang="en-GB"/></a:p></c:txPr>')
+
+
+def _series(index: int, name: str, column: str, categories: list[str], values: list[int | None], fill: str) -> str:
+    points = "".join(f'<c:pt idx="{i}"><c:v>{value / 100:.2f}</c:v></c:pt>'
+                     for i, value in enumerate(values) if value is not None)
+    labels = "".join(f'<c:pt idx="{i}"><c:v>{escape(text)}</c:v></c:pt>' for i, text in enumerate(categories))
+    rows = f"$A$2:$A${len(categories) + 1}"
+    return (
+        f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
+        f'<c:tx><c:strRef><c:f>{MARKER}!${column}$1</c:f><c:strCache><c:ptCount val="1"/>'
+        f'<c:pt idx="0"><c:v>{escape(name)}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
+        f'<c:spPr>{fill}<a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill></a:ln></c:spPr>'
+        '<c:invertIfNegative val="0"/>'
+        '<c:dLbls><c:numFmt formatCode="0%" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
+        f'{_text_properties(900, bold=True)}<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
+        '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
+        f'<c:cat><c:strRef><c:f>{MARKER}!{rows}</c:f><c:strCache><c:ptCount val="{len(categories)}"/>{labels}'
+        '</c:strCache></c:strRef></c:cat>'
+        f'<c:val><c:numRef><c:f>{MARKER}!${column}$2:${column}${len(categories) + 1}</c:f><c:numCache>'
+        f'<c:formatCode>0%</c:formatCode><c:ptCount val="{len(values)}"/>{points}</c:numCache></c:numRef></c:val>'
+        '</c:ser>'
+    )
+
+
+def chart_xml(chart: dict[str, Any]) -> bytes:
+    """The chart part for one letter, from its ``chart`` variables (:func:`ombudsman_cli.wording.letter_context`).
+
+    Values are the letter's own whole percentages, so a figure on a bar always reads as the letter does.
+    """
+    rows = chart["rows"]
+    categories = [row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE) for row in rows]
+    solid = f'<a:solidFill><a:srgbClr val="{YOURS_COLOUR}"/></a:solidFill>'
+    hatched = ('<a:pattFill prst="wdUpDiag"><a:fgClr><a:srgbClr val="000000"/></a:fgClr>'
+               '<a:bgClr><a:srgbClr val="FFFFFF"/></a:bgClr></a:pattFill>')
+    series = (_series(0, "Your authority", "B", categories, [r["yours_percent"] for r in rows], solid)
+              + _series(1, "Similar authorities", "C", categories, [r["average_percent"] for r in rows], hatched))
+    axis_line = '<c:spPr><a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill></a:ln></c:spPr>'
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace {_NAMESPACES}>'
+        '<c:date1904 val="0"/><c:lang val="en-GB"/><c:roundedCorners val="0"/>'
+        '<c:chart><c:autoTitleDeleted val="1"/><c:plotArea><c:layout/>'
+        '<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
+        f'{series}<c:gapWidth val="50"/><c:axId val="501"/><c:axId val="502"/></c:barChart>'
+        # Categories top to bottom in the letter's order; the values axis is not drawn (every bar has
+        # its figure) and runs past 100% so that a full bar's label has room.
+        '<c:catAx><c:axId val="501"/><c:scaling><c:orientation val="maxMin"/></c:scaling><c:delete val="0"/>'
+        '<c:axPos val="l"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{axis_line}{_text_properties(900)}'
+        '<c:crossAx val="502"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
+        '<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
+        '<c:valAx><c:axId val="502"/><c:scaling><c:orientation val="minMax"/><c:max val="1.15"/><c:min val="0"/>'
+        '</c:scaling><c:delete val="1"/><c:axPos val="t"/><c:numFmt formatCode="0%" sourceLinked="0"/>'
+        '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="none"/>'
+        '<c:crossAx val="501"/><c:crosses val="max"/><c:crossBetween val="between"/></c:valAx>'
+        '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>'
+        f'<c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_text_properties(900)}</c:legend>'
+        '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
+        '<c:spPr><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill><a:ln><a:noFill/></a:ln></c:spPr>'
+        f'{_text_properties(900)}</c:chartSpace>'
+    )
+    return xml.encode("utf-8")
+
+
+def is_ours(part_xml: bytes) -> bool:
+    """Whether a chart part in a template is the rates chart that each letter fills."""
+    return f"<c:f>{MARKER}!".encode() in part_xml
