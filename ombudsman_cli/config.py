@@ -27,7 +27,8 @@ _KEYS: dict[str, dict[str, str]] = {
         "template": "template",
     },
     "statistics": {"average": "average", "few_cases": "few_cases"},
-    "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart"},
+    "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart",
+                "signatory": "signatory", "signatory_titles": "signatory_titles"},
 }
 _PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template"}
 
@@ -51,6 +52,10 @@ class Settings:
     other_bodies: bool = False
     jobs: int | None = None
     chart: bool = True
+    #: Who signs the letters (the generic template prints the name, then the job titles).
+    signatory: str = ""
+    signatory_titles: tuple[str, ...] = ("Local Government and Social Care Ombudsman",
+                                         "Chair, Commission for Local Administration in England")
 
     def letters_folder(self, year: int) -> Path:
         return Path(str(self.letters_dir).replace("{year}", str(year)))
@@ -118,6 +123,11 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UsageError(f"{where} must be a whole number of at least 1")
         return value
+    if name == "signatory_titles":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UsageError(f'{where} must be a list of job titles, such as ["Local Government and Social Care '
+                             'Ombudsman"]')
+        return tuple(value)
     if name in ("other_bodies", "chart"):
         if not isinstance(value, bool):
             raise UsageError(f"{where} must be true or false")

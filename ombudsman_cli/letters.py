@@ -35,7 +35,7 @@ from .locking import deferred_signals, folder_lock
 from .output import atomic_writer, neutralise
 from .rendering import DocumentProperties, LetterRenderer
 from .stats import AuthorityStatistics, YearStatistics
-from .wording import Contact, letter_context, manifest_figures
+from .wording import Contact, Signatory, letter_context, manifest_figures
 
 MANIFEST_NAME = "manifest.csv"
 STAGING_PREFIX = ".ombudsman-run-"
@@ -101,6 +101,7 @@ def plan_letters(
     codes: Sequence[str] | None = None,
     other_bodies: bool = False,
     chart: bool = True,
+    signatory: Signatory | None = None,
 ) -> list[PlannedLetter]:
     """The letters for a year: every council active in it that has a comparison group (with
     ``other_bodies``, the other bodies too), or just the authorities in ``codes``.
@@ -132,7 +133,7 @@ def plan_letters(
             suffix = _slug(entry.authority.code) if number == 2 and _slug(entry.authority.code) else str(number)
             candidate = f"{stem}-{suffix}"
         taken.add(candidate)
-        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart)
+        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory)
         planned.append(PlannedLetter(entry, f"{candidate}.docx", context))
     return planned
 

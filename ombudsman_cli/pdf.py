@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .errors import ConversionError
 
-BATCH_SIZE = 50
+BATCH_SIZE = 100
 #: Seconds LibreOffice may go without writing a PDF before it is taken to have hung
 #: (``$OMBUDSMAN_PDF_TIMEOUT`` sets another number).
 SILENCE_LIMIT = 120.0

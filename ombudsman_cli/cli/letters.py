@@ -72,6 +72,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     from ..letters import MANIFEST_NAME, default_jobs, plan_letters, write_letters
     from ..rendering import DocumentProperties, LetterRenderer, check_letter_date, find_template
     from ..stats import compute_statistics
+    from ..wording import Signatory
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     settings = session.settings
@@ -101,7 +102,8 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     contacts = load_contacts(contacts_file, session.register) if contacts_file else {}
     planned = plan_letters(statistics, day, contacts, codes,
                            settings.other_bodies if other_bodies is None else other_bodies,
-                           settings.chart if chart is None else chart)
+                           settings.chart if chart is None else chart,
+                           Signatory(settings.signatory, settings.signatory_titles))
     folder = out_dir or settings.letters_folder(year.end_year)
     inputs = [*session.inputs(), template_path, *([contacts_file] if contacts_file else [])]
     for path in [folder / MANIFEST_NAME, *(folder / p.filename for p in planned),
