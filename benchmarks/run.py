@@ -32,6 +32,7 @@ from ombudsman_cli.register import load_register  # noqa: E402
 
 LETTER_DATE = date(2020, 7, 22)
 TEMPLATE = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
+GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"  # with the chart, the trend and the breakdowns
 
 
 def timed(function: Callable[[], object]) -> tuple[float, object]:
@@ -160,18 +161,22 @@ def main() -> None:
         national[jobs] = seconds
         national_memory = max(national_memory, memory or 0.0)
         record(f"ombudsman letters, 20k .xlsx, --jobs {jobs}", seconds, letters, memory, naive_seconds)  # type: ignore[arg-type]
+    generic_seconds, memory = run_command([*common, str(files["20k"][0]), "--out", str(work / "generic"),
+                                           "--template", str(GENERIC), "--jobs", str(cores)], ROOT)
+    record(f"ombudsman letters, generic letter with chart, --jobs {cores}", generic_seconds, letters, memory)  # type: ignore[arg-type]
     pdf_seconds = None
     per_letter_soffice = None
     if has_soffice:
+        # Tagged PDF/A of the generic letter, chart and all, finished with pikepdf.
         pdf_seconds, memory = run_command([*common, str(files["20k"][0]), "--out", str(work / "pdf"), "--pdf",
-                                           "--jobs", str(cores)], ROOT)
+                                           "--template", str(GENERIC), "--jobs", str(cores)], ROOT)
         if not options.quick:
             sample = sorted((work / "pdf").glob("*.docx"))[:10]
             sample_out = work / "pdf-one-by-one"
             sample_out.mkdir()
             per_letter_soffice = soffice_per_letter(sample, sample_out)
             record("one soffice per letter (baseline, from 10 letters)", per_letter_soffice * letters, letters)  # type: ignore[operator]
-        record(f"ombudsman letters --pdf, --jobs {cores}", pdf_seconds, letters, memory,  # type: ignore[arg-type]
+        record(f"ombudsman letters --pdf (tagged, chart), --jobs {cores}", pdf_seconds, letters, memory,  # type: ignore[arg-type]
                per_letter_soffice * letters if per_letter_soffice else None)  # type: ignore[operator]
     unknown_times = {}
     for distinct in (5_000, 200_000):  # thousands of unknown names, then every row a name of its own
@@ -201,6 +206,7 @@ def main() -> None:
     checks = [
         (f"national run {best:.2f} s < 3 s and >= 5x naive ({naive_seconds / best:.1f}x)",
          best < 3 and naive_seconds / best >= 5),
+        (f"national run of the generic letter with its chart {generic_seconds:.2f} s < 2 s", generic_seconds < 2),
         (f"stats on 200k rows: csv {stats_times['csv']:.2f} s, xlsx {stats_times['xlsx']:.2f} s < 5 s",
          max(stats_times.values()) < 5),
         (f"--help {min(help_times):.2f} s < 0.3 s", min(help_times) < 0.3),
@@ -210,8 +216,8 @@ def main() -> None:
     ]
     if pdf_seconds is not None:
         speedup = f", {per_letter_soffice * letters / pdf_seconds:.1f}x one soffice per letter" if per_letter_soffice else ""  # type: ignore[operator]
-        checks.append((f"PDF for every letter {pdf_seconds:.1f} s < 40 s{speedup}",
-                       pdf_seconds < 40 and (not per_letter_soffice or per_letter_soffice * letters / pdf_seconds >= 8)))  # type: ignore[operator]
+        checks.append((f"tagged PDF of every letter, with the chart {pdf_seconds:.1f} s <= 25 s{speedup}",
+                       pdf_seconds <= 25 and (not per_letter_soffice or per_letter_soffice * letters / pdf_seconds >= 8)))  # type: ignore[operator]
     for text, ok in checks:
         print(f"  [{'met' if ok else 'MISSED'}] {text}")
     shutil.rmtree(work, ignore_errors=True)

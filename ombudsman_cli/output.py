@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -56,14 +57,28 @@ def _indented(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
-def same_file(one: Path, other: Path) -> bool:
-    """Whether two paths name one file (also through a link, or spelt differently)."""
-    try:
-        if one.exists() and other.exists():
-            return os.path.samefile(one, other)
-    except OSError:
-        pass
-    return one.resolve() == other.resolve()
+def overwritten_inputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """The (output, input) pairs where writing the output would overwrite the input: the same path
+    spelt differently, or the same file through a link. Each input is looked at once."""
+    by_path: dict[Path, Path] = {}
+    by_file: dict[tuple[int, int], Path] = {}
+    for source in inputs:
+        by_path.setdefault(source.resolve(), source)
+        with contextlib.suppress(OSError):
+            status = source.stat()
+            by_file.setdefault((status.st_dev, status.st_ino), source)
+    found = []
+    folders: dict[Path, Path] = {}
+    for output in outputs:
+        folder = folders.setdefault(output.parent, output.parent.resolve())
+        same = by_path.get(folder / output.name)
+        if same is None and by_file:
+            with contextlib.suppress(OSError):
+                status = output.stat()
+                same = by_file.get((status.st_dev, status.st_ino))
+        if same is not None:
+            found.append((output, same))
+    return found
 
 
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:

@@ -237,16 +237,16 @@ def average_method(name: str) -> AverageMethod:
     return cast("AverageMethod", name)  # compute_statistics refuses anything but pooled and mean
 
 
-def refuse_overwriting(output: Path | None, inputs: list[Path], option: str = "--output") -> None:
+def refuse_overwriting(outputs: Path | list[Path] | None, inputs: list[Path], option: str = "--output") -> None:
     """An output that is one of the run's inputs would destroy it: a usage error, before any work."""
-    from ..output import same_file
+    from ..output import overwritten_inputs
 
-    if output is None or str(output) == "-":
+    if outputs is None:
         return
-    for source in inputs:
-        if same_file(output, source):
-            raise UsageError(f"{option} {output} is {source}, one of this run's inputs; writing there would "
-                             "overwrite it. Choose another file.")
+    wanted = [o for o in (outputs if isinstance(outputs, list) else [outputs]) if str(o) != "-"]
+    for output, source in overwritten_inputs(wanted, inputs)[:1]:
+        raise UsageError(f"{option} {output} is {source}, one of this run's inputs; writing there would "
+                         "overwrite it. Choose another file.")
 
 
 def emit(text: str, output: Path | None) -> None:

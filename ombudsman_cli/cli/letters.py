@@ -106,9 +106,8 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
                            Signatory(settings.signatory, settings.signatory_titles))
     folder = out_dir or settings.letters_folder(year.end_year)
     inputs = [*session.inputs(), template_path, *([contacts_file] if contacts_file else [])]
-    for path in [folder / MANIFEST_NAME, *(folder / p.filename for p in planned),
-                 *(folder / p.filename.replace(".docx", ".pdf") for p in planned)]:
-        refuse_overwriting(path, inputs, "--out")
+    refuse_overwriting([folder / MANIFEST_NAME, *(folder / p.filename for p in planned),
+                        *(folder / p.filename.replace(".docx", ".pdf") for p in planned)], inputs, "--out")
     renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
     workers = jobs or settings.jobs or default_jobs()
     stderr(f"Template: {template_path}{_which_template(template, settings.template, template_path, year.end_year)}")
