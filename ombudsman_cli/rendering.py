@@ -188,7 +188,7 @@ class LetterRenderer:
         }
         buffer = io.BytesIO()
         document.save(buffer)
-        self._entries = _read_entries(buffer.getvalue())
+        self._entries = _with_plain_app_properties(_read_entries(buffer.getvalue()), properties)
         self._core = dict(self._entries)[CORE_PART]
         per_letter = {DOCUMENT_PART, CORE_PART, *self._part_sources, *self._charts}
         self._static = {name: _compress(data) for name, data in self._entries if name not in per_letter}
@@ -282,9 +282,22 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
     buffer = io.BytesIO()
     document.save(buffer)
     entries = [(name, chart.chart_xml(context["chart"]) if name.startswith("word/charts/") and chart.is_ours(data) else data)
-               for name, data in _read_entries(buffer.getvalue())]
+               for name, data in _with_plain_app_properties(_read_entries(buffer.getvalue()), properties)]
     day = properties.created
     return _zip([n for n, _ in entries], [_compress(d) for _, d in entries], (day.year, day.month, day.day, 0, 0, 0))
+
+
+APP_PART = "docProps/app.xml"
+
+
+def _with_plain_app_properties(entries: list[tuple[str, bytes]], properties: DocumentProperties) -> list[tuple[str, bytes]]:
+    """The extended properties naming the ombudsman and nothing else, whatever the template's say (a
+    template made by python-docx claims "Microsoft Macintosh Word" 14)."""
+    app = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+           b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+           b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           + b"<Company>" + _xml_text(properties.author) + b"</Company></Properties>")
+    return [(name, app if name == APP_PART else data) for name, data in entries]
 
 
 def _xml_text(text: str) -> bytes:
