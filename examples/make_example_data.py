@@ -153,11 +153,33 @@ def write_csv(path: Path, rows: list[list[object]]) -> None:
         writer.writerows([[text(v) for v in row] for row in rows])
 
 
+def write_contacts(path: Path, register: Register, years: list[int]) -> int:
+    """Who each council's letter goes to: the chief executive, copied to the link officer (and, for
+    every third council, the monitoring officer too). Invented addresses at ``<council>.example.org``, a
+    domain reserved for examples; Bassetlaw's chief executive is the Mr Taylor of the 2020 letter."""
+    import csv
+    import re
+
+    councils = sorted({a.code: a for year in years for a in register.active_in(BusinessYear(year)) if a.group}.values(),
+                      key=lambda a: a.name)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["authority", "title", "forename", "surname", "job_title", "email", "link_officer_email"])
+        for number, authority in enumerate(councils):
+            domain = re.sub(r"[^a-z0-9]+", "-", (authority.nice_name or authority.name).lower()).strip("-") + ".example.org"
+            copies = [f"link.officer@{domain}"] + ([f"monitoring.officer@{domain}"] if number % 3 == 0 else [])
+            person = ("Mr", "", "Taylor") if authority.code == "E07000171" else ("", "", "")
+            writer.writerow([authority.name, *person, "Chief Executive", f"chief.executive@{domain}", "; ".join(copies)])
+    return len(councils)
+
+
 def main() -> None:
     register = load_register()
     rows = make_decisions(register, [2019, 2020, 2021], per_year=17_000)
     write_xlsx(HERE / "decisions-2018-2021.xlsx", rows)
     print(f"wrote {len(rows)} decisions to {HERE / 'decisions-2018-2021.xlsx'}")
+    councils = write_contacts(HERE / "contacts.csv", register, [2019, 2020, 2021])
+    print(f"wrote contacts for {councils} councils to {HERE / 'contacts.csv'}")
 
 
 if __name__ == "__main__":

@@ -25,12 +25,18 @@ _KEYS: dict[str, dict[str, str]] = {
         "contacts": "contacts",
         "letters": "letters_dir",
         "template": "template",
+        "site": "site_dir",
     },
     "statistics": {"average": "average", "few_cases": "few_cases"},
     "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart",
                 "signatory": "signatory", "signatory_titles": "signatory_titles"},
+    "email": {"host": "email_host", "port": "email_port", "security": "email_security", "username": "email_username",
+              "from": "email_from", "reply_to": "email_reply_to", "rate": "email_rate", "auth": "email_auth",
+              "password_command": "email_password_command", "template": "email_template"},
 }
-_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template"}
+_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email_template"}
+SECURITY = ("starttls", "ssl", "none")
+AUTH = ("password", "xoauth2")
 
 
 @dataclass(frozen=True)
@@ -56,9 +62,27 @@ class Settings:
     signatory: str = ""
     signatory_titles: tuple[str, ...] = ("Local Government and Social Care Ombudsman",
                                          "Chair, Commission for Local Administration in England")
+    #: Where the published site goes; ``{year}`` as for letters.
+    site_dir: Path = Path("site/{year}")
+    # [email]: how `send` reaches the mail server. The password is never here: it comes from
+    # $OMBUDSMAN_SMTP_PASSWORD or from the output of email_password_command.
+    email_host: str | None = None
+    email_port: int | None = None
+    email_security: str = "starttls"
+    email_username: str | None = None
+    email_from: str | None = None
+    email_reply_to: str | None = None
+    #: Messages a minute (Microsoft 365 accepts 30 a minute for SMTP submission); 0: as fast as it goes.
+    email_rate: int = 30
+    email_auth: str = "password"
+    email_password_command: str | None = None
+    email_template: Path | None = None
 
     def letters_folder(self, year: int) -> Path:
         return Path(str(self.letters_dir).replace("{year}", str(year)))
+
+    def site_folder(self, year: int) -> Path:
+        return Path(str(self.site_dir).replace("{year}", str(year)))
 
 
 def find_config(path: str | Path | None) -> Path | None:
@@ -92,6 +116,9 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
             raise UsageError(f"{source}: unknown section [{section}]; expected {', '.join(f'[{s}]' for s in _KEYS)}")
         for key, value in body.items():
             name = _KEYS[section].get(key)
+            if section == "email" and key == "password":
+                raise UsageError(f"{source}: [email] password: a password never lives in the config file. Set "
+                                 "$OMBUDSMAN_SMTP_PASSWORD, or password_command = a command that prints it")
             if name is None:
                 raise UsageError(
                     f"{source}: unknown setting {key!r} in [{section}]; expected {', '.join(_KEYS[section])}"
@@ -119,10 +146,18 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
             except ValueError:
                 raise UsageError(f"{where}: {year} = {day!r} is not a year and an ISO date (2020-07-22)") from None
         return dates
-    if name in ("few_cases", "jobs"):
+    if name in ("few_cases", "jobs", "email_port"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UsageError(f"{where} must be a whole number of at least 1")
         return value
+    if name == "email_rate":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise UsageError(f"{where} must be a whole number of messages a minute (0: no pacing)")
+        return value
+    if name == "email_security" and value not in SECURITY:
+        raise UsageError(f"{where} must be one of {', '.join(map(repr, SECURITY))}")
+    if name == "email_auth" and value not in AUTH:
+        raise UsageError(f"{where} must be one of {', '.join(map(repr, AUTH))}")
     if name == "signatory_titles":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UsageError(f'{where} must be a list of job titles, such as ["Local Government and Social Care '

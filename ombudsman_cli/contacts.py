@@ -2,14 +2,16 @@
 
 Columns (header case, spaces, hyphens and underscores do not matter): ``authority`` (official name,
 other name or GSS code; required), ``title``, ``forename``, ``surname``, ``job_title``, ``email``, and
-``link_officer_email`` (or ``cc``) for the link officer copied in.
-A council that is not in the file is addressed as "Chief Executive", "Dear Chief Executive".
+``link_officer_email`` (or ``cc``): one or more addresses copied in, separated by ``;``.
+A council that is not in the file is addressed as "Chief Executive", "Dear Chief Executive". Every email
+address is checked for syntax (not looked up on the network) and a bad one is named at its row.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from .addresses import BadAddress, check_address, split_addresses
 from .errors import InputFileError
 from .reading import read_table
 from .register import Register, UnknownAuthority
@@ -49,10 +51,23 @@ def load_contacts(path: str | Path, register: Register) -> dict[str, Contact]:
                             "keep one row per council")
             continue
         first_row[authority.code] = row_number
+        addresses: dict[str, list[str]] = {}
+        for column, cell in (("email", get("email")),
+                             ("link_officer_email" if get("link_officer_email") else "cc",
+                              get("link_officer_email") or get("cc"))):
+            addresses[column] = []
+            for address in split_addresses(cell):
+                try:
+                    addresses[column].append(check_address(address))
+                except BadAddress as error:
+                    problems.append(f"row {row_number}, column {table.headers[columns[column]]}: {error}")
+        if len(addresses["email"]) > 1:
+            problems.append(f"row {row_number}, column {table.headers[columns['email']]}: one address for the chief "
+                            "executive; put the others in link_officer_email (or cc), separated by ;")
         contacts[authority.code] = Contact(
             title=get("title"), forename=get("forename"), surname=get("surname"),
-            job_title=get("job_title"), email=get("email"),
-            link_officer_email=get("link_officer_email") or get("cc"),
+            job_title=get("job_title"), email="; ".join(addresses["email"]),
+            link_officer_email="; ".join(next(v for k, v in addresses.items() if k != "email")),
         )
     if problems:
         raise InputFileError(path, "\n  " + "\n  ".join(problems))

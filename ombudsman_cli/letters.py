@@ -323,8 +323,8 @@ def _sha256_or_none(path: Path) -> str | None:
 
 
 MANIFEST_FIELDS = (
-    "authority", "code", "authority_type", "year", "file", "sha256", "pdf", "pdf_sha256", "email",
-    "link_officer_email",
+    "authority", "code", "authority_type", "year", "file", "sha256", "pdf", "pdf_sha256", "letter_date",
+    "addressee_name", "job_title", "salutation", "email", "link_officer_email",
     "uphold_percent", "average_uphold_percent", "upheld", "investigated",
     "compliance_percent", "average_compliance_percent", "complied", "compliance_outcomes",
     "satisfactory_remedy_percent", "average_satisfactory_remedy_percent", "satisfactory_remedies",
@@ -344,6 +344,10 @@ def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:
             "sha256": written.sha256,
             "pdf": written.pdf.name if written.pdf else "",
             "pdf_sha256": written.pdf_sha256,
+            "letter_date": context["letter_date"],
+            "addressee_name": context["addressee_name"],
+            "job_title": context["job_title"],
+            "salutation": context["salutation"],
             "email": context["email"],
             "link_officer_email": context["link_officer_email"],
             **manifest_figures(context),

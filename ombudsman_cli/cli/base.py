@@ -271,6 +271,7 @@ def cli() -> None:
       ombudsman stats --year 2020        the figures, in the terminal
       ombudsman letters --year 2020      one Word letter per council (--pdf for PDFs too)
       ombudsman export --year 2020       the figures for the public map (CSV or JSON)
+      ombudsman send --year 2020         email the letters (a dry run until --send)
 
     \b
     Files come from ./ombudsman.toml (or --config FILE); options on the command line win.

@@ -1,0 +1,209 @@
+"""``ombudsman send``: the letters by email, a dry run unless told to send, never the same letter twice."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..config import AUTH, SECURITY, load_settings
+from ..errors import Terminated, UsageError
+from ..years import BusinessYear
+from .base import EXIT_INTERRUPTED, EXIT_TERMINATED, BusinessYearType, cli, format_option, stderr
+
+
+@cli.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="OMBUDSMAN_CONFIG",
+              help="Settings file [default: ./ombudsman.toml if present].")
+@click.option("--year", type=BusinessYearType(), help="Business year of the letters: 2020, 2019/20 or 2019-20.")
+@click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The letters folder [default: [files] letters in the config, for the year].")
+@click.option("--authority", "authority_names", multiple=True, metavar="NAME",
+              help="Only this council (name, other name or GSS code); repeatable.")
+@click.option("--send", "really_send", is_flag=True, help="Send for real. Without it, a dry run: nothing leaves.")
+@click.option("--to-self", metavar="ADDRESS", help="Send every message to this one address only, marked as a test.")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many messages.")
+@click.option("--resend", "resend_names", multiple=True, metavar="NAME",
+              help="Send this council's letter again although it was sent before; repeatable.")
+@click.option("--attach", type=click.Choice(["pdf", "docx", "both"]), default="pdf", show_default=True,
+              help="What to attach: the PDF, the Word letter or both.")
+@click.option("--rate", type=click.IntRange(min=0), help="Messages a minute; 0: unpaced [default: [email] rate, else 30].")
+@click.option("--smtp-host", help="Mail server [default: [email] host].")
+@click.option("--smtp-port", type=click.IntRange(min=1, max=65535), help="Its port [default: [email] port, else by --security].")
+@click.option("--security", type=click.Choice(SECURITY), help="starttls (port 587), ssl (465) or none [default: starttls].")
+@click.option("--username", help="Login name [default: [email] username]. The password: $OMBUDSMAN_SMTP_PASSWORD "
+                                 "or [email] password_command.")
+@click.option("--from", "sender", metavar="ADDRESS", help="From address [default: [email] from].")
+@format_option("table", "json")
+def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path | None, authority_names: tuple[str, ...],
+         really_send: bool, to_self: str | None, limit: int | None, resend_names: tuple[str, ...], attach: str,
+         rate: int | None, smtp_host: str | None, smtp_port: int | None, security: str | None, username: str | None,
+         sender: str | None, output_format: str) -> None:
+    """Email each council its letter: to the chief executive, copied to the link officer.
+
+    Reads the letters folder and its manifest.csv (made by 'letters'). Without --send it is a dry run:
+    every message is written as an .eml file into outbox/ beside the letters, to open in a mail program,
+    and nothing leaves. A ledger, send-log.csv, records every message sent; a rerun sends only what has
+    not been sent (or refused, or may have arrived), so a run stopped at any point is resumed by running
+    it again. --resend NAME is the only way to send a council's letter twice.
+
+    \b
+    The yearly job ends with, in this order:
+      ombudsman send --year 2020                            dry run: read letters/2020/outbox/*.eml
+      ombudsman send --year 2020 --send --to-self me@lgo.org.uk --limit 3   a proof to yourself
+      ombudsman send --year 2020 --send                     the real thing, 30 a minute
+
+    \b
+    Examples:
+      ombudsman send --year 2020 --authority Bassetlaw --attach both
+      ombudsman send --year 2020 --send --resend Bassetlaw
+      OMBUDSMAN_SMTP_PASSWORD=... ombudsman send --year 2020 --send --format json
+
+    Exit codes: 0 every message sent (or, in a dry run, written), 1 anything refused, deferred, of
+    unknown fate, without an address or changed since it was made, 2 a usage error, 130 Ctrl-C.
+    """
+    from ..letters import read_manifest
+    from ..locking import folder_lock
+    from ..register import load_register
+    from ..sending import (
+        EmailTemplate,
+        Ledger,
+        MailSettings,
+        clear_outbox,
+        find_email_template,
+        outbox_folder,
+        plan_sending,
+        send_all,
+    )
+    from ..transports import OutboxTransport, SmtpTransport, read_secret
+
+    settings = load_settings(config_path)
+    if year is None and letters_dir is None:
+        raise UsageError("which letters? Pass --year (the letters folder comes from the config) or --letters DIR")
+    folder = letters_dir or settings.letters_folder(year.end_year)  # type: ignore[union-attr]
+    if year is None:
+        years = {row.get("year") for row in read_manifest(folder)} - {"", None}
+        if len(years) != 1:
+            raise UsageError(f"{folder}: pass --year (its manifest has {'no year' if not years else 'several years'})")
+        year = BusinessYear(int(years.pop()))  # type: ignore[arg-type]
+    register = load_register(settings.authorities)
+
+    def codes(names: tuple[str, ...], option: str) -> list[str]:
+        from ..register import UnknownAuthority
+
+        found = []
+        for name in names:
+            try:
+                found.append(register.find(name).code)
+            except UnknownAuthority as error:
+                raise click.BadParameter(f"{name!r} {error}", param_hint=f"'{option}'") from None
+        return found
+
+    mail = MailSettings(
+        host=smtp_host or settings.email_host, port=smtp_port or settings.email_port,
+        security=security or settings.email_security, username=username or settings.email_username,
+        sender=sender or settings.email_from, reply_to=settings.email_reply_to,
+        rate=settings.email_rate if rate is None else rate, auth=settings.email_auth,
+        password_command=settings.email_password_command,
+    )
+    if mail.auth not in AUTH:
+        raise UsageError(f"[email] auth must be one of {', '.join(AUTH)}")
+    template = EmailTemplate(find_email_template(settings.email_template))
+    with folder_lock(folder, "sending letters" if really_send else "a dry run of send"):
+        plan = plan_sending(folder, year, template, mail, attach, codes(authority_names, "--authority"),  # type: ignore[arg-type]
+                            codes(resend_names, "--resend"), to_self)
+        for outgoing in plan.ready:
+            for entry in outgoing.before:
+                stderr(f"Resending to {outgoing.authority}: {entry.outcome} on {entry.time} "
+                       f"(Message-ID {entry.message_id}) to {entry.to}.")
+        if really_send:
+            transport: Any = SmtpTransport(mail, read_secret(mail))
+            ledger: Ledger | None = Ledger(folder)
+        else:
+            clear_outbox(folder)
+            transport, ledger = OutboxTransport(outbox_folder(folder)), None
+        transport.open()
+        try:
+            report = _with_progress(len(plan.ready[:limit] if limit else plan.ready), really_send and output_format == "table",
+                                    lambda progress: send_all(plan, transport, mail, ledger, limit, mail.rate if really_send else 0,
+                                                              progress))
+        except KeyboardInterrupt:
+            stderr(f"Interrupted between messages: {folder / 'send-log.csv'} records every message sent so far; run the "
+                   "same command again to send the rest.")
+            sys.exit(EXIT_TERMINATED if isinstance(sys.exc_info()[1], Terminated) else EXIT_INTERRUPTED)
+        finally:
+            transport.close()
+    if output_format == "json":
+        from ..output import to_json
+
+        click.echo(to_json(report.to_dict()), nl=False)
+    else:
+        _print_report(report, folder, really_send)
+    sys.exit(0 if report.ok else 1)
+
+
+def _with_progress(total: int, show: bool, work: Any) -> Any:
+    if not (show and sys.stderr.isatty()):
+        return work(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Sending", total=total)
+        return work(lambda n: bar.advance(task, n))
+
+
+def _print_report(report: Any, folder: Path, really_send: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..preview import shown
+
+    plan = report.plan
+    console = Console()
+
+    def say(text: str) -> None:
+        console.print(text, soft_wrap=True)  # one line, however long: easy to find, easy to copy
+
+    table = Table(title=f"{'Sent' if really_send else 'Dry run: nothing was sent'} for {plan.year.label}"
+                        + (f" (a test: every message to {plan.to_self})" if plan.to_self else ""),
+                  title_justify="left")
+    for column in ("Council", "To", "Cc", "Attachment", "Size", "Outcome"):
+        table.add_column(column, justify="right" if column == "Size" else "left", overflow="fold")
+    for outgoing, delivery, size in report.deliveries:
+        outcome = "written to outbox" if delivery.outcome == "written" else delivery.outcome
+        if delivery.refused:
+            outcome += f" (refused: {', '.join(delivery.refused)})"
+        table.add_row(shown(outgoing.authority), shown(", ".join(outgoing.to)), shown(", ".join(outgoing.cc)),
+                      shown(", ".join(a.name for a in outgoing.attachments)), f"{size / 1024:,.0f} KB", shown(outcome))
+    if report.deliveries:
+        console.print(table)  # the only thing fitted to the width
+    else:
+        say(f"Nothing to send for {plan.year.label} from {folder}.")
+    for title, items in (("Not sent: no address", plan.unaddressed),
+                         ("Not sent: an address that is not an email address", [f"{a}: {p}" for a, p in plan.bad_addresses]),
+                         ("Not sent: the letter changed after it was made (make it again with 'letters')", plan.changed),
+                         ("Not sent: no attachment", [f"{a}: {p}" for a, p in plan.missing_attachments])):
+        if items:
+            say(f"[red]{title}: {len(items)}[/]")
+            for item in items[:20]:
+                say(f"  {shown(item)}")
+            if len(items) > 20:
+                say(f"  ... and {len(items) - 20} more (--format json lists all)")
+    if plan.done_before:
+        say(f"Already sent (or refused, or of unknown fate) before, not sent again: {len(plan.done_before)} "
+                      f"(--resend NAME sends one again; see {folder / 'send-log.csv'})")
+    if report.not_attempted:
+        say(f"Not attempted: {report.not_attempted} (--limit, or the run stopped); run again to send them.")
+    if report.stopped:
+        say(f"[red]Stopped: {shown(report.stopped)}. Run the same command again to send the rest.[/]")
+    for outgoing, delivery, _ in report.deliveries:
+        if delivery.outcome in ("refused", "deferred", "unknown"):
+            say(f"[red]{delivery.outcome}: {shown(outgoing.authority)}: {shown(delivery.reply)}[/]")
+        for address, reply in delivery.refused.items():
+            say(f"[red]sent to {shown(outgoing.authority)}, but refused: {shown(address)} "
+                          f"({shown(reply)})[/]")
+    if not really_send:
+        say(f"{len(report.deliveries)} messages written to {folder / 'outbox'}: open them in a mail program "
+                      "to see exactly what will go. Then --send --to-self YOUR_ADDRESS for a proof, then --send.")

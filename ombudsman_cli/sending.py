@@ -1,0 +1,493 @@
+"""Sending the letters by email: planned from the letters folder, every message inspectable before it
+goes, a ledger of what went, and never the same letter twice.
+
+The plan is made from ``manifest.csv`` (which letters exist, their SHA-256, the addresses ``letters``
+took from the contacts file) and ``send-log.csv`` (what was sent before). A letter whose file no longer
+matches its SHA-256 is refused by name; a council without an address, or with one that is not an email
+address, is listed. Each message is built with the standard library's :class:`EmailMessage`: a plain-text
+body from an editable Jinja template (and an HTML alternative if the template has one), the letter
+attached, a Message-ID made from the year, the council's code and the letter's hash.
+
+A transport delivers the messages (:mod:`ombudsman_cli.transports`: SMTP, or the outbox folder of a dry
+run), and :func:`send_all` walks the plan: paced, appending each outcome to the ledger as it happens and
+flushing it to disk, so that a run stopped at any point can be resumed and sends only what has no
+``sent``, ``refused`` or ``unknown`` entry.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from .addresses import BadAddress, check_address, split_addresses
+from .errors import OmbudsmanError, TemplateProblem, UsageError
+from .letters import MANIFEST_NAME, read_manifest
+from .locking import deferred_signals
+from .templating import describe_failure, sandboxed_environment
+from .years import BusinessYear
+
+LEDGER_NAME = "send-log.csv"
+OUTBOX_NAME = "outbox"
+EMAIL_TEMPLATE = "annual-review-email.txt"
+Attach = Literal["pdf", "docx", "both"]
+#: Outcomes in the ledger. ``sent``, ``refused`` and ``unknown`` are final: a rerun does not send again.
+SENT, REFUSED, DEFERRED, UNKNOWN, TEST = "sent", "refused", "deferred", "unknown", "test"
+FINAL = (SENT, REFUSED, UNKNOWN)
+LEDGER_FIELDS = ("time", "year", "authority", "code", "file", "sha256", "attachments", "message_id", "to", "cc",
+                 "outcome", "reply", "refused")
+_MEDIA_TYPES = {".pdf": ("application", "pdf"),
+                ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document")}
+
+
+class NothingToSend(OmbudsmanError):
+    """The letters folder has no manifest (``letters`` has not been run for it)."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and as whom to send: the ``[email]`` settings with the command line's options over them."""
+
+    host: str | None = None
+    port: int | None = None
+    security: str = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    reply_to: str | None = None
+    rate: int = 30
+    auth: str = "password"
+    password_command: str | None = None
+
+    @property
+    def default_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587}.get(self.security, 25)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    time: str
+    year: str
+    authority: str
+    code: str
+    outcome: str
+    message_id: str = ""
+    to: str = ""
+    cc: str = ""
+    reply: str = ""
+
+
+@dataclass
+class Outgoing:
+    """One council's message, ready to be built and sent."""
+
+    row: dict[str, str]
+    to: list[str]
+    cc: list[str]
+    attachments: list[Path]
+    subject: str
+    body: str
+    html: str | None
+    message_id: str
+    #: What was sent to this council before, when ``--resend`` sends it again.
+    before: list[LedgerEntry] = field(default_factory=list)
+
+    @property
+    def authority(self) -> str:
+        return self.row["authority"]
+
+    @property
+    def code(self) -> str:
+        return self.row["code"]
+
+    @property
+    def stem(self) -> str:
+        return Path(self.row["file"]).stem
+
+
+@dataclass
+class SendPlan:
+    """What a run will send, and every council it will not, with why."""
+
+    folder: Path
+    year: BusinessYear
+    ready: list[Outgoing] = field(default_factory=list)
+    #: Councils with no address to send to.
+    unaddressed: list[str] = field(default_factory=list)
+    #: (council, what is wrong) for an address that is not an email address.
+    bad_addresses: list[tuple[str, str]] = field(default_factory=list)
+    #: Letters whose file no longer matches the manifest's SHA-256, or is missing.
+    changed: list[str] = field(default_factory=list)
+    #: Councils whose attachment (the PDF, say) is not there.
+    missing_attachments: list[tuple[str, str]] = field(default_factory=list)
+    #: Councils sent to (or refused, or unknown) before, not sent again without --resend.
+    done_before: list[tuple[str, LedgerEntry]] = field(default_factory=list)
+    #: A proof run: every message to this one address, recorded as a test, never as sent to a council.
+    to_self: str | None = None
+
+    @property
+    def problems(self) -> int:
+        return len(self.unaddressed) + len(self.bad_addresses) + len(self.changed) + len(self.missing_attachments)
+
+
+# -- the ledger --------------------------------------------------------------------------------------
+
+class Ledger:
+    """``send-log.csv``: one row per message handed to a transport, appended and flushed to disk as it
+    happens (a power cut loses at most the message in flight, never the record of one sent)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LEDGER_NAME
+
+    def entries(self) -> list[LedgerEntry]:
+        try:
+            with self.path.open(newline="", encoding="utf-8") as handle:
+                return [LedgerEntry(**{k: row.get(k) or "" for k in LedgerEntry.__dataclass_fields__})
+                        for row in csv.DictReader(handle)]
+        except FileNotFoundError:
+            return []
+
+    def final_by_code(self, year: BusinessYear) -> dict[str, list[LedgerEntry]]:
+        """Each council's ``sent``, ``refused`` or ``unknown`` entries for ``year``."""
+        found: dict[str, list[LedgerEntry]] = {}
+        for entry in self.entries():
+            if entry.outcome in FINAL and entry.year == str(year.end_year):
+                found.setdefault(entry.code, []).append(entry)
+        return found
+
+    def append(self, row: dict[str, Any]) -> None:
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        with self.path.open("a", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=LEDGER_FIELDS, lineterminator="\n")
+            if new:
+                writer.writeheader()
+            writer.writerow({k: row.get(k, "") for k in LEDGER_FIELDS})
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+# -- planning ----------------------------------------------------------------------------------------
+
+def find_email_template(template: Path | None = None) -> Path:
+    """``template`` if given, else ``letter_templates/annual-review-email.txt`` from where the letter
+    templates are found (``./letter_templates``, then the copy installed with the package)."""
+    from .rendering import template_folders
+
+    if template is not None:
+        if not template.is_file():
+            raise TemplateProblem(f"email template {template} does not exist")
+        return template
+    for folder in template_folders():
+        if (folder / EMAIL_TEMPLATE).is_file():
+            return folder / EMAIL_TEMPLATE
+    raise TemplateProblem(f"no email template: looked for {EMAIL_TEMPLATE} in "
+                          f"{', '.join(map(str, template_folders()))}; set [email] template")
+
+
+def email_context(row: dict[str, str], year: BusinessYear) -> dict[str, Any]:
+    """The variables of the subject and body: the letter's own (from its manifest row) and the year's."""
+    return {
+        **row,
+        "year": year.end_year,
+        "year_label": year.label,
+        "year_end": f"31 March {year.end_year}",
+        "period": year.period_text,
+        "period_ending": year.ending_text,
+        "cc": split_addresses(row.get("link_officer_email", "")),
+    }
+
+
+class EmailTemplate:
+    """A plain-text template whose first line is ``Subject: ...``; a file beside it with the same name
+    and ``.html`` is the body's HTML alternative. Jinja in the sandbox; an undefined name is an error."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text_source = path.read_text(encoding="utf-8-sig")
+        html = path.with_suffix(".html")
+        self.html_source = html.read_text(encoding="utf-8-sig") if html.is_file() else None
+        first, _, rest = self.text_source.partition("\n")
+        if not first.lower().startswith("subject:"):
+            raise TemplateProblem(f"{path}: the first line must be the subject, as 'Subject: Annual Review letter "
+                                  "{{ year }}: {{ authority }}'")
+        self._subject_source, self._body_source = first[len("subject:"):].strip(), rest.lstrip("\n")
+        text_environment = sandboxed_environment(autoescape=False)
+        try:
+            self._subject = text_environment.from_string(self._subject_source)
+            self._body = text_environment.from_string(self._body_source)
+            self._html = sandboxed_environment(autoescape=True).from_string(self.html_source) if self.html_source else None
+        except Exception as error:  # a template syntax error: the team's to mend, named
+            raise describe_failure(f"{path}: the email template's Jinja cannot be used", error, self.text_source,
+                                   "Correct the tag (the README lists the variables).") from None
+
+    def render(self, context: dict[str, Any]) -> tuple[str, str, str | None]:
+        try:
+            subject = " ".join(self._subject.render(context).split())
+            return subject, self._body.render(context), self._html.render(context) if self._html else None
+        except Exception as error:
+            raise describe_failure(f"{self.path}: the email to {context.get('authority')} cannot be written",
+                                   error, self.text_source, "Correct the tag (the README lists the variables).") from None
+
+
+def plan_sending(
+    folder: Path,
+    year: BusinessYear,
+    template: EmailTemplate,
+    settings: MailSettings,
+    attach: Attach = "pdf",
+    codes: Sequence[str] = (),
+    resend: Sequence[str] = (),
+    to_self: str | None = None,
+) -> SendPlan:
+    """What a run would send from ``folder``: every letter in its manifest (or those of ``codes`` and
+    ``resend``), less those already sent, refused or of unknown fate (unless in ``resend``), with each
+    problem listed. Every message's subject and body are written here, so that a template error stops
+    the run before anything is sent."""
+    rows = read_manifest(folder)
+    if not rows:
+        raise NothingToSend(f"{folder / MANIFEST_NAME} does not exist or lists no letters: run 'ombudsman letters "
+                            f"--year {year.end_year} --pdf' first, or give the folder with --letters")
+    wanted = set(codes) | set(resend)
+    known = {row["code"] for row in rows}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise UsageError(f"no letter in {folder / MANIFEST_NAME} for {', '.join(unknown)}")
+    if settings.sender is None:
+        raise UsageError("no sender: set [email] from in ombudsman.toml, or pass --from ADDRESS")
+    sender = check_address(settings.sender)
+    before = Ledger(folder).final_by_code(year)
+    plan = SendPlan(folder, year, to_self=check_address(to_self) if to_self else None)
+    for row in rows:
+        if wanted and row["code"] not in wanted:
+            continue
+        if row.get("year") and row["year"] != str(year.end_year):
+            continue  # a letter of another year in the same folder
+        authority = row["authority"]
+        if row["code"] in before and row["code"] not in resend:
+            plan.done_before.append((authority, before[row["code"]][-1]))
+            continue
+        letter = folder / row["file"]
+        if _sha256(letter) != row["sha256"]:
+            plan.changed.append(authority)
+            continue
+        attachments = _attachments(folder, row, attach)
+        if isinstance(attachments, str):
+            plan.missing_attachments.append((authority, attachments))
+            continue
+        try:
+            to = [check_address(a) for a in split_addresses(row.get("email", ""))]
+            cc = [check_address(a) for a in split_addresses(row.get("link_officer_email", ""))]
+        except BadAddress as error:
+            plan.bad_addresses.append((authority, str(error)))
+            continue
+        if not to:
+            plan.unaddressed.append(authority)
+            continue
+        subject, body, html = template.render(email_context(row, year))
+        if to_self:
+            subject, to, cc = f"[TEST for {', '.join(to + cc)}] {subject}", [check_address(to_self)], []
+        plan.ready.append(Outgoing(row, to, cc, attachments, subject, body, html,
+                                   message_id(year, row, sender, test=bool(to_self)),
+                                   before.get(row["code"], [])))
+    return plan
+
+
+def _attachments(folder: Path, row: dict[str, str], attach: Attach) -> list[Path] | str:
+    files = []
+    if attach in ("pdf", "both"):
+        pdf = folder / row["pdf"] if row.get("pdf") else None
+        if pdf is None or not pdf.is_file():
+            return f"no PDF of {row['file']}: run 'ombudsman letters --pdf' (or send the Word file with --attach docx)"
+        if _sha256(pdf) != row.get("pdf_sha256"):
+            return f"{pdf.name} changed after it was made (its SHA-256 is not the manifest's); make it again"
+        files.append(pdf)
+    if attach in ("docx", "both"):
+        files.append(folder / row["file"])
+    return files
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def message_id(year: BusinessYear, row: dict[str, str], sender: str, test: bool = False) -> str:
+    """``<2020.e07000171.5f2c...@ombudsman.example.org>``: the same letter has the same Message-ID on every
+    run (a test copy has its own)."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    kind = "test." if test else ""
+    return f"<ombudsman.{kind}{year.end_year}.{row['code'].lower()}.{row['sha256'][:16]}@{domain}>"
+
+
+def build_message(outgoing: Outgoing, settings: MailSettings, now: datetime | None = None) -> EmailMessage:
+    """``multipart/mixed``: the text (with its HTML alternative, if any) and the letter attached, named
+    as its file; From, Reply-To, Message-ID and Date set."""
+    message = EmailMessage()
+    message["From"] = settings.sender or ""
+    message["To"] = ", ".join(outgoing.to)
+    if outgoing.cc:
+        message["Cc"] = ", ".join(outgoing.cc)
+    if settings.reply_to:
+        message["Reply-To"] = settings.reply_to
+    message["Subject"] = outgoing.subject
+    message["Date"] = format_datetime(now or datetime.now().astimezone())
+    message["Message-ID"] = outgoing.message_id
+    message.set_content(outgoing.body)
+    if outgoing.html:
+        message.add_alternative(outgoing.html, subtype="html")
+    for path in outgoing.attachments:
+        maintype, subtype = _MEDIA_TYPES[path.suffix.lower()]
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+    if message.get_content_type() != "multipart/mixed":
+        message.make_mixed()
+    return message
+
+
+# -- sending -------------------------------------------------------------------------------------------
+
+@dataclass
+class Delivery:
+    """What a transport made of one message."""
+
+    outcome: str
+    reply: str = ""
+    #: Recipients the server refused while it took the message for the others: address -> its reply.
+    refused: dict[str, str] = field(default_factory=dict)
+    #: The server stopped answering: the run stops, and sends the rest when it is run again.
+    stop_run: bool = False
+
+
+@dataclass
+class SendReport:
+    plan: SendPlan
+    dry_run: bool
+    deliveries: list[tuple[Outgoing, Delivery, int]] = field(default_factory=list)
+    #: Messages not attempted because of ``--limit`` (or an interruption).
+    not_attempted: int = 0
+    interrupted: bool = False
+    #: Why the run stopped before the end (the server stopped answering), if it did.
+    stopped: str | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for _, delivery, _ in self.deliveries if delivery.outcome == outcome)
+
+    @property
+    def ok(self) -> bool:
+        return self.plan.problems == 0 and all(d.outcome in (SENT, TEST, "written") for _, d, _ in self.deliveries) \
+            and not self.interrupted and not self.stopped and not any(d.refused for _, d, _ in self.deliveries)
+
+    def to_dict(self) -> dict[str, Any]:
+        plan = self.plan
+        return {
+            "year": plan.year.end_year,
+            "folder": str(plan.folder),
+            "dry_run": self.dry_run,
+            "messages": [
+                {"authority": o.authority, "code": o.code, "to": o.to, "cc": o.cc,
+                 "attachments": [a.name for a in o.attachments], "bytes": size, "message_id": o.message_id,
+                 "outcome": d.outcome, "reply": d.reply, "refused": d.refused}
+                for o, d, size in self.deliveries
+            ],
+            "counts": {k: self.count(k) for k in (SENT, REFUSED, DEFERRED, UNKNOWN, TEST, "written")},
+            "not_attempted": self.not_attempted,
+            "unaddressed": plan.unaddressed,
+            "bad_addresses": [{"authority": a, "problem": p} for a, p in plan.bad_addresses],
+            "changed": plan.changed,
+            "missing_attachments": [{"authority": a, "problem": p} for a, p in plan.missing_attachments],
+            "sent_before": [{"authority": a, "outcome": e.outcome, "time": e.time, "message_id": e.message_id}
+                            for a, e in plan.done_before],
+            "interrupted": self.interrupted,
+            "stopped": self.stopped,
+        }
+
+
+def send_all(
+    plan: SendPlan,
+    transport: Any,
+    settings: MailSettings,
+    ledger: Ledger | None,
+    limit: int | None = None,
+    rate: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReport:
+    """Hand each planned message to ``transport`` in turn, paced to ``rate`` a minute (0: unpaced),
+    recording each outcome in ``ledger`` (none for a dry run) as it happens. Ctrl-C stops between
+    messages: the ledger is complete up to that point, and :class:`KeyboardInterrupt` goes on up."""
+    report = SendReport(plan, dry_run=ledger is None)
+    messages = plan.ready[:limit] if limit is not None else plan.ready
+    report.not_attempted = len(plan.ready) - len(messages)
+    interval = 60 / rate if rate else 0.0
+    next_start = clock()
+    try:
+        for number, outgoing in enumerate(messages):
+            if number and interval:
+                wait = next_start - clock()
+                if wait > 0:
+                    sleep(wait)
+            next_start = clock() + interval
+            message = build_message(outgoing, settings)
+            data = message.as_bytes()
+            # From handing the message over to recording what became of it, Ctrl-C and SIGTERM wait: a
+            # message the server took is always in the ledger, so a rerun never sends it again.
+            with deferred_signals():
+                delivery = transport.deliver(outgoing, message, settings.sender or "", outgoing.to + outgoing.cc)
+                report.deliveries.append((outgoing, delivery, len(data)))
+                if ledger is not None:
+                    recorded = delivery
+                    if plan.to_self:  # a proof copy is never a letter sent to the council
+                        recorded = Delivery(TEST, f"{delivery.outcome}: {delivery.reply}".strip(": "), delivery.refused)
+                    ledger.append(_ledger_row(plan.year, outgoing, recorded))
+            if progress:
+                progress(1)
+            if delivery.stop_run:
+                report.stopped = delivery.reply
+                report.not_attempted += len(messages) - len(report.deliveries)
+                break
+    except KeyboardInterrupt:
+        report.interrupted = True
+        report.not_attempted = len(messages) - len(report.deliveries) + report.not_attempted
+        raise
+    return report
+
+
+def _ledger_row(year: BusinessYear, outgoing: Outgoing, delivery: Delivery) -> dict[str, Any]:
+    return {
+        "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "year": year.end_year,
+        "authority": outgoing.authority,
+        "code": outgoing.code,
+        "file": outgoing.row["file"],
+        "sha256": outgoing.row["sha256"],
+        "attachments": "; ".join(a.name for a in outgoing.attachments),
+        "message_id": outgoing.message_id,
+        "to": "; ".join(outgoing.to),
+        "cc": "; ".join(outgoing.cc),
+        "outcome": delivery.outcome,
+        "reply": delivery.reply,
+        "refused": "; ".join(f"{address}: {reply}" for address, reply in delivery.refused.items()),
+    }
+
+
+def outbox_folder(folder: Path) -> Path:
+    return folder / OUTBOX_NAME
+
+
+def clear_outbox(folder: Path, keep: Iterable[str] = ()) -> None:
+    """Remove the ``.eml`` files of an earlier dry run, so that the outbox shows exactly this one."""
+    outbox = outbox_folder(folder)
+    if outbox.is_dir():
+        for old in outbox.glob("*.eml"):
+            if old.name not in set(keep):
+                old.unlink()
+
