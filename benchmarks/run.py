@@ -102,6 +102,31 @@ def soffice_per_letter(letters: list[Path], out: Path) -> float:
         return (time.perf_counter() - start) / len(letters)
 
 
+def serve_and_send(folder: Path, attach: str) -> float:
+    """Seconds for ``send --send --rate 0`` of every letter in ``folder`` to a local aiosmtpd server."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-c", "aiosmtpd.handlers.Sink", "-l",
+                               f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        (folder / "send-log.csv").unlink(missing_ok=True)
+        seconds, _ = run_command(["send", "--letters", str(folder), "--year", "2020", "--send", "--rate", "0",
+                                  "--attach", attach, "--smtp-host", "127.0.0.1", "--smtp-port", str(port),
+                                  "--security", "none", "--format", "json"], ROOT)
+        return seconds
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the openpyxl 200,000-row read and PDF baselines")
@@ -178,6 +203,15 @@ def main() -> None:
             record("one soffice per letter (baseline, from 10 letters)", per_letter_soffice * letters, letters)  # type: ignore[operator]
         record(f"ombudsman letters --pdf (tagged, chart), --jobs {cores}", pdf_seconds, letters, memory,  # type: ignore[arg-type]
                per_letter_soffice * letters if per_letter_soffice else None)  # type: ignore[operator]
+    # Sending: the dry run of every council's message, then an unpaced send to a mail server on this
+    # machine (aiosmtpd's Sink, which takes every message and keeps none).
+    sent_from = work / ("pdf" if pdf_seconds is not None else "generic")
+    attach = "pdf" if pdf_seconds is not None else "docx"
+    dry_seconds, memory = run_command(["send", "--letters", str(sent_from), "--year", "2020", "--attach", attach,
+                                       "--format", "json"], ROOT)
+    record(f"ombudsman send, dry run ({attach} attached)", dry_seconds, letters, memory)  # type: ignore[arg-type]
+    send_seconds = serve_and_send(sent_from, attach)
+    record(f"ombudsman send --send --rate 0, to a local server ({attach})", send_seconds, letters)  # type: ignore[arg-type]
     unknown_times = {}
     for distinct in (5_000, 200_000):  # thousands of unknown names, then every row a name of its own
         path = work / f"unknown-{distinct}.csv"
@@ -210,6 +244,8 @@ def main() -> None:
         (f"stats on 200k rows: csv {stats_times['csv']:.2f} s, xlsx {stats_times['xlsx']:.2f} s < 5 s",
          max(stats_times.values()) < 5),
         (f"--help {min(help_times):.2f} s < 0.3 s", min(help_times) < 0.3),
+        (f"send: dry run {dry_seconds:.2f} s < 3 s, unpaced send {send_seconds:.2f} s < 15 s",
+         dry_seconds < 3 and send_seconds < 15),
         (f"check on 200k rows of unknown names: {', '.join(f'{t:.2f} s' for t in unknown_times.values())} < 10 s",
          max(unknown_times.values()) < 10),
         (f"peak memory of the national run {national_memory:.0f} MB < 500 MB", national_memory < 500),

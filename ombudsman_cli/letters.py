@@ -32,12 +32,12 @@ from typing import Any
 
 from .errors import ConversionError, TemplateProblem, UsageError
 from .locking import deferred_signals, folder_lock
+from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, read_manifest
 from .output import atomic_writer, neutralise
 from .rendering import DocumentProperties, LetterRenderer
 from .stats import AuthorityStatistics, YearStatistics
 from .wording import Contact, Signatory, letter_context, manifest_figures
 
-MANIFEST_NAME = "manifest.csv"
 STAGING_PREFIX = ".ombudsman-run-"
 Progress = Callable[[int], None]
 # A file name stays well inside every file system's limit, however long a register's name.
@@ -322,15 +322,6 @@ def _sha256_or_none(path: Path) -> str | None:
         return None
 
 
-MANIFEST_FIELDS = (
-    "authority", "code", "authority_type", "year", "file", "sha256", "pdf", "pdf_sha256", "letter_date",
-    "addressee_name", "job_title", "salutation", "email", "link_officer_email",
-    "uphold_percent", "average_uphold_percent", "upheld", "investigated",
-    "compliance_percent", "average_compliance_percent", "complied", "compliance_outcomes",
-    "satisfactory_remedy_percent", "average_satisfactory_remedy_percent", "satisfactory_remedies",
-)
-
-
 def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:
     rows = []
     for written in letters:
@@ -353,15 +344,6 @@ def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:
             **manifest_figures(context),
         })
     return rows
-
-
-def read_manifest(folder: Path) -> list[dict[str, str]]:
-    """The rows of ``folder``'s manifest, or none if it has none (or one that cannot be read)."""
-    try:
-        with (folder / MANIFEST_NAME).open(newline="", encoding="utf-8") as handle:
-            return [row for row in csv.DictReader(handle) if row.get("file")]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return []
 
 
 def write_manifest(run: LettersRun, kept: Sequence[dict[str, str]] = ()) -> Path:

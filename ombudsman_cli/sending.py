@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -30,8 +31,8 @@ from typing import Any, Literal
 
 from .addresses import BadAddress, check_address, split_addresses
 from .errors import OmbudsmanError, TemplateProblem, UsageError
-from .letters import MANIFEST_NAME, read_manifest
 from .locking import deferred_signals
+from .manifest import MANIFEST_NAME, read_manifest
 from .templating import describe_failure, sandboxed_environment
 from .years import BusinessYear
 
@@ -436,12 +437,12 @@ def send_all(
                 if wait > 0:
                     sleep(wait)
             next_start = clock() + interval
-            message = build_message(outgoing, settings)
-            data = message.as_bytes()
+            # Serialised once, as it goes over the wire (CRLF line ends): what the outbox holds is what is sent.
+            data = build_message(outgoing, settings).as_bytes(policy=policy.SMTP)
             # From handing the message over to recording what became of it, Ctrl-C and SIGTERM wait: a
             # message the server took is always in the ledger, so a rerun never sends it again.
             with deferred_signals():
-                delivery = transport.deliver(outgoing, message, settings.sender or "", outgoing.to + outgoing.cc)
+                delivery = transport.deliver(outgoing, data, settings.sender or "", outgoing.to + outgoing.cc)
                 report.deliveries.append((outgoing, delivery, len(data)))
                 if ledger is not None:
                     recorded = delivery

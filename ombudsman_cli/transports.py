@@ -6,7 +6,8 @@
   back-off, and tells apart a message that certainly did not go from one that may have: the connection
   failing after the whole message was handed over is ``unknown``, never retried.
 
-Each returns a :class:`~ombudsman_cli.sending.Delivery`. The password is read when the transport opens
+Each takes the message as the bytes that go over the wire and returns a
+:class:`~ombudsman_cli.sending.Delivery`. The password is read when the transport opens
 and is never printed, logged or written.
 """
 
@@ -19,8 +20,6 @@ import ssl
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 
 from .errors import OmbudsmanError, UsageError
@@ -67,9 +66,9 @@ class OutboxTransport:
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def deliver(self, outgoing: Outgoing, message: EmailMessage, sender: str, recipients: Sequence[str]) -> Delivery:
+    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str]) -> Delivery:
         path = self.folder / f"{outgoing.stem}.eml"
-        path.write_bytes(message.as_bytes(policy=policy.SMTP))
+        path.write_bytes(data)
         return Delivery(WRITTEN, str(path))
 
     def close(self) -> None:
@@ -164,8 +163,7 @@ class SmtpTransport:
 
     # -- one message ----------------------------------------------------------------------------------
 
-    def deliver(self, outgoing: Outgoing, message: EmailMessage, sender: str, recipients: Sequence[str]) -> Delivery:
-        data = message.as_bytes(policy=policy.SMTP)
+    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str]) -> Delivery:
         last = Delivery(DEFERRED, "not attempted")
         for attempt in range(len(self.retry_delays) + 1):
             try:

@@ -64,8 +64,8 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     Exit codes: 0 every message sent (or, in a dry run, written), 1 anything refused, deferred, of
     unknown fate, without an address or changed since it was made, 2 a usage error, 130 Ctrl-C.
     """
-    from ..letters import read_manifest
     from ..locking import folder_lock
+    from ..manifest import read_manifest
     from ..register import load_register
     from ..sending import (
         EmailTemplate,
