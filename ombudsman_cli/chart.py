@@ -12,6 +12,7 @@ out is no bar at all, and its category says so, never a bar of zero.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -100,3 +101,50 @@ def chart_xml(chart: dict[str, Any]) -> bytes:
 def is_ours(part_xml: bytes) -> bool:
     """Whether a chart part in a template is the rates chart that each letter fills."""
     return f"<c:f>{MARKER}!".encode() in part_xml
+
+
+def chart_svg(chart: dict[str, Any], identifier: str = "chart") -> str:
+    """The same chart for a web page: inline SVG with a title and a description (every figure in words),
+    solid bars for the council and hatched ones for the average, each labelled with its figure, so that
+    nothing is told by colour alone. ``identifier`` keeps the ids unique on the page."""
+    rows = chart["rows"]
+    label_width, bar_width, bar_height, gap = 250, 300, 18, 16
+    height = len(rows) * (2 * bar_height + gap) + 40
+    width = label_width + bar_width + 60
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-labelledby="{identifier}-title {identifier}-description" focusable="false">',
+        f'<title id="{identifier}-title">{escape(chart["title"])}</title>',
+        f'<desc id="{identifier}-description">{escape(chart["description"])}</desc>',
+        f'<defs><pattern id="{identifier}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#0b0c0c" stroke-width="2"/></pattern></defs>',
+    ]
+    y = 10
+    for row in rows:
+        label = row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE)
+        lines = textwrap.wrap(label, 34)
+        first = y + bar_height + 4 - (len(lines) - 1) * 8
+        spans = "".join(f'<tspan x="{label_width - 8}" y="{first + 16 * n:.0f}">{escape(line)}</tspan>'
+                        for n, line in enumerate(lines))
+        parts.append(f'<text text-anchor="end" class="chart__label">{spans}</text>')
+        for offset, (value, style, text) in enumerate((
+            (row["yours_percent"], f'fill="#{YOURS_COLOUR}"', row["yours"]),
+            (row["average_percent"], f'fill="url(#{identifier}-hatch)"', row["average"]),
+        )):
+            top = y + offset * bar_height
+            length = (value or 0) * bar_width / 100
+            if value is not None:
+                parts.append(f'<rect x="{label_width}" y="{top}" width="{length:.1f}" height="{bar_height - 2}" '
+                             f'{style} stroke="#0b0c0c" stroke-width="1"/>')
+            parts.append(f'<text x="{label_width + length + 6:.1f}" y="{top + bar_height - 5}" class="chart__figure">'
+                         f'{escape(text)}</text>')
+        y += 2 * bar_height + gap
+    legend = y + 4
+    parts.append(f'<rect x="{label_width}" y="{legend}" width="14" height="14" fill="#{YOURS_COLOUR}" stroke="#0b0c0c"/>'
+                 f'<text x="{label_width + 20}" y="{legend + 12}" class="chart__legend">Your authority</text>'
+                 f'<rect x="{label_width + 140}" y="{legend}" width="14" height="14" fill="url(#{identifier}-hatch)" '
+                 f'stroke="#0b0c0c"/><text x="{label_width + 160}" y="{legend + 12}" class="chart__legend">'
+                 'Similar authorities</text>')
+    parts.append("</svg>")
+    return "".join(parts)

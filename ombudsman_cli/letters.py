@@ -34,6 +34,7 @@ from .errors import ConversionError, TemplateProblem, UsageError
 from .locking import deferred_signals, folder_lock
 from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, read_manifest
 from .output import atomic_writer, neutralise
+from .register import Authority
 from .rendering import DocumentProperties, LetterRenderer
 from .stats import AuthorityStatistics, YearStatistics
 from .wording import Contact, Signatory, letter_context, manifest_figures
@@ -123,19 +124,29 @@ def plan_letters(
             e for e in statistics.authorities
             if e.authority.is_active_in(statistics.year) and (other_bodies or e.authority.group)
         ]
-    taken: set[str] = {MANIFEST_NAME.removesuffix(".csv")}
+    stems = file_stems([e.authority for e in chosen])
     planned = []
     for entry in chosen:
-        stem = letter_filename(entry.authority.name, entry.authority.code).removesuffix(".docx")
+        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory)
+        planned.append(PlannedLetter(entry, f"{stems[entry.authority.code]}.docx", context))
+    return planned
+
+
+def file_stems(authorities: Sequence[Authority]) -> dict[str, str]:
+    """GSS code -> a file name (without its suffix) of its own for each authority, in their order:
+    ``london-borough-of-hammersmith-fulham``; two names that come to the same one get the GSS code added."""
+    taken: set[str] = {MANIFEST_NAME.removesuffix(".csv")}
+    stems = {}
+    for authority in authorities:
+        stem = letter_filename(authority.name, authority.code).removesuffix(".docx")
         candidate, number = stem, 1
         while candidate in taken:  # names that differ only in punctuation or script: keep both letters
             number += 1
-            suffix = _slug(entry.authority.code) if number == 2 and _slug(entry.authority.code) else str(number)
+            suffix = _slug(authority.code) if number == 2 and _slug(authority.code) else str(number)
             candidate = f"{stem}-{suffix}"
         taken.add(candidate)
-        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory)
-        planned.append(PlannedLetter(entry, f"{candidate}.docx", context))
-    return planned
+        stems[authority.code] = candidate
+    return stems
 
 
 # -- rendering in worker processes ------------------------------------------------------------------

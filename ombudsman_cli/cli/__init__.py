@@ -7,7 +7,7 @@ Exit codes: 0 done, 1 the data or a file has a problem (the message says which a
 
 from __future__ import annotations
 
-from . import check, figures, letters, send  # noqa: F401 - each registers its commands on the group
+from . import check, figures, letters, send, site  # noqa: F401 - each registers its commands on the group
 from .base import cli
 
 __all__ = ["cli", "main"]

@@ -272,6 +272,7 @@ def cli() -> None:
       ombudsman letters --year 2020      one Word letter per council (--pdf for PDFs too)
       ombudsman export --year 2020       the figures for the public map (CSV or JSON)
       ombudsman send --year 2020         email the letters (a dry run until --send)
+      ombudsman site --year 2020         publish the figures and letters as a website
 
     \b
     Files come from ./ombudsman.toml (or --config FILE); options on the command line win.

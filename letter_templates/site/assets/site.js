@@ -1,0 +1,74 @@
+/* Sorting and filtering the table of councils: an enhancement. Without script the page lists every council
+   in order of name; with it, each column heading becomes a button that sorts by it (aria-sort says how),
+   and the filter form (hidden until now) narrows the rows, with the count announced. */
+(function () {
+  "use strict";
+  var table = document.querySelector("table[data-sortable]");
+  if (!table) { return; }
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var headings = Array.prototype.slice.call(table.tHead.rows[0].cells);
+  var caption = table.caption;
+  var original = caption ? caption.textContent : "";
+
+  function value(row, index, kind) {
+    var cell = row.cells[index];
+    var text = cell.getAttribute("data-value") || "";
+    if (kind === "number") { return text === "" ? null : parseFloat(text); }
+    return text.toLowerCase();
+  }
+
+  function sortBy(index, direction) {
+    var kind = headings[index].getAttribute("data-sort");
+    rows.sort(function (a, b) {
+      var x = value(a, index, kind), y = value(b, index, kind);
+      if (x === y) { return value(a, 0, "text") < value(b, 0, "text") ? -1 : 1; }
+      if (x === null) { return 1; }
+      if (y === null) { return -1; }
+      return (x < y ? -1 : 1) * (direction === "ascending" ? 1 : -1);
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    headings.forEach(function (heading, i) {
+      if (i === index) { heading.setAttribute("aria-sort", direction); } else { heading.removeAttribute("aria-sort"); }
+    });
+    if (caption) {
+      caption.textContent = original.replace(/, in order of .*$/, "") + ", in " + direction + " order of " +
+        headings[index].textContent.replace(/[▲▼↕]/g, "").trim().toLowerCase();
+    }
+  }
+
+  headings.forEach(function (heading, index) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "sort-button";
+    button.textContent = heading.textContent;
+    heading.textContent = "";
+    heading.appendChild(button);
+    button.addEventListener("click", function () {
+      var current = heading.getAttribute("aria-sort");
+      var numeric = heading.getAttribute("data-sort") === "number";
+      var next = current ? (current === "ascending" ? "descending" : "ascending") : (numeric ? "descending" : "ascending");
+      sortBy(index, next);
+    });
+  });
+
+  var form = document.getElementById("filters");
+  var name = document.getElementById("filter-name");
+  var group = document.getElementById("filter-group");
+  var status = document.getElementById("filter-status");
+  function filter() {
+    var text = name.value.trim().toLowerCase(), chosen = group.value, shown = 0;
+    rows.forEach(function (row) {
+      var match = (!text || value(row, 0, "text").indexOf(text) !== -1) && (!chosen || row.getAttribute("data-group") === chosen);
+      row.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    status.textContent = "Showing " + shown + " of " + rows.length + " councils.";
+  }
+  if (form) {
+    form.hidden = false;
+    form.addEventListener("submit", function (event) { event.preventDefault(); });
+    name.addEventListener("input", filter);
+    group.addEventListener("change", filter);
+  }
+}());

@@ -1,0 +1,104 @@
+"""``ombudsman site``: publish the year as a static website of every council's figures and letter."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..years import BusinessYear
+from .base import (
+    Session,
+    average_method,
+    average_option,
+    cli,
+    format_option,
+    input_options,
+    skip_invalid_option,
+    stderr,
+    year_option,
+)
+
+
+@cli.command()
+@input_options
+@year_option
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the site [default: site/<year>, or [files] site in the config].")
+@click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="The letters folder made by 'letters' [default: [files] letters in the config, for the year].")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of page templates [default: letter_templates/site].")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
+@click.option("--serve", is_flag=True, help="Then serve the site on localhost for a preview (Ctrl-C stops it).")
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="Port for --serve (0: any free one).")
+@average_option
+@format_option("text", "json")
+@skip_invalid_option
+def site(config_path: Path | None, decisions_path: Path | None, sheet: str | None, authorities_path: Path | None,
+         year: BusinessYear | None, out_dir: Path | None, letters_dir: Path | None, templates_dir: Path | None,
+         jobs: int | None, serve: bool, port: int, average: str | None, output_format: str, skip_invalid: bool) -> None:
+    """Publish the year as a static website: every council's figures and its letter, HTML first.
+
+    The same statistics as 'stats', and the letters folder made by 'letters' (with --pdf for PDFs to
+    download): a home page of every council, a page for each (its rates beside the averages, as words,
+    a chart and tables, the trend, the breakdowns and the letter itself as HTML, with the Word and PDF
+    files), the data as CSV, JSON, a spreadsheet and an SQLite database, and an accessibility statement.
+    It works from the folder itself, on any static host, and loads nothing from another site.
+
+    \b
+    Examples:
+      ombudsman site --year 2020
+      ombudsman site --year 2020 --out /var/www/performance/2020
+      ombudsman site --year 2020 --serve          then open the address it prints
+      datasette site/2020/data/ombudsman-2020.db
+    """
+    from ..letters import default_jobs
+    from ..site import build_site
+    from ..stats import compute_statistics
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    settings = session.settings
+    decisions, year = session.decisions_for_year(year, skip_invalid)
+    statistics = compute_statistics(decisions.records, session.register, year,
+                                    average_method(average or settings.average), few_cases=settings.few_cases)
+    folder = out_dir or settings.site_folder(year.end_year)
+    letters = letters_dir or settings.letters_folder(year.end_year)
+    if not (letters / "manifest.csv").is_file():
+        stderr(f"Note: {letters} has no letters (no manifest.csv): the council pages say the letter is not published "
+               f"yet. Run 'ombudsman letters --year {year.end_year} --pdf' first to publish them.")
+    build = build_site(statistics, folder, letters, templates_dir, jobs or settings.jobs or default_jobs(),
+                       settings.letter_dates.get(year.end_year))
+    for note in build.notes:
+        stderr(f"Note: {note}")
+    if output_format == "json":
+        from ..output import to_json
+
+        click.echo(to_json({"year": year.end_year, "folder": str(folder), "councils": build.councils,
+                            "letters": build.letters, "files": len(build.files), "manifest": str(folder / "manifest.csv"),
+                            "notes": build.notes}), nl=False)
+    else:
+        click.echo(f"Wrote the site for {year.label} to {folder}: {build.councils} councils, {build.letters} with their "
+                   f"letter, {len(build.files)} files (manifest: {folder / 'manifest.csv'}). Open {folder / 'index.html'}.")
+    if serve:
+        _serve(folder, port)
+
+
+def _serve(folder: Path, port: int) -> None:
+    """A preview on localhost, until Ctrl-C."""
+    import functools
+    import http.server
+
+    handler: Any = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        address = f"http://127.0.0.1:{server.server_address[1]}/index.html"
+        click.echo(f"Serving {folder} at {address} (Ctrl-C to stop).")
+        sys.stdout.flush()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            stderr("Stopped serving.")

@@ -1,0 +1,366 @@
+"""Publishing the year: a static website of every council's figures and letter, HTML first.
+
+From the year's statistics (the same as ``stats``) and the letters folder (``manifest.csv``, the Word
+letters and their PDFs), :func:`build_site` writes a folder that works from any static host, or opened
+from the disk, with no server and no request to any other site:
+
+- ``index.html``: England's figures, each comparison group's averages, and a table of every council
+  (sortable and filterable with script; ordered by name, and complete, without);
+- ``councils/<name>.html``: a council's three rates beside its group's averages, in words and as a chart
+  (inline SVG, its figures also in a table), the trend, the breakdowns, and the letter itself as HTML,
+  converted from the Word letter by mammoth, with the Word and PDF files to download;
+- ``data/``: the figures as CSV, JSON (the records of ``export``), a spreadsheet and an SQLite database
+  that Datasette serves as it is; ``about.html`` and ``accessibility.html``;
+- ``manifest.csv``: every file with its SHA-256.
+
+The pages come from Jinja templates in ``letter_templates/site/`` (sandboxed, autoescaped), so the team
+edits their words as they edit the letters. The same inputs give byte-identical files. The folder is
+built beside its final place and swapped in whole, so a reader never sees half a site.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .chart import chart_svg
+from .errors import OmbudsmanError, TemplateProblem
+from .letter_html import letter_as_html
+from .letters import file_stems
+from .manifest import read_manifest
+from .output import neutralise, to_csv, to_json
+from .stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics, export_record
+from .templating import describe_failure, sandboxed_environment
+from .wording import Contact, letter_context, one_decimal, percent_text, plural
+
+SITE_TEMPLATES = "site"
+MANIFEST = "manifest.csv"
+ASSETS = ("site.css", "site.js")
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+class SiteProblem(OmbudsmanError):
+    """The site cannot be built where it was asked to be, or from what it was given."""
+
+
+@dataclass
+class CouncilPage:
+    entry: AuthorityStatistics
+    stem: str
+    letter_html: str | None = None
+    word: dict[str, Any] | None = None
+    pdf: dict[str, Any] | None = None
+    note: str | None = None
+
+
+@dataclass
+class SiteBuild:
+    folder: Path
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> SHA-256
+    councils: int = 0
+    letters: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def site_template_folder(templates: Path | None = None) -> Path:
+    """``templates`` if given, else ``letter_templates/site`` from where the letter templates are found."""
+    from .rendering import template_folders
+
+    if templates is not None:
+        if not (templates / "council.html").is_file():
+            raise TemplateProblem(f"{templates} has no council.html: it is not a folder of site templates")
+        return templates
+    for folder in template_folders():
+        if (folder / SITE_TEMPLATES / "council.html").is_file():
+            return folder / SITE_TEMPLATES
+    raise TemplateProblem(f"no site templates: looked for {SITE_TEMPLATES}/ in "
+                          f"{', '.join(map(str, template_folders()))}")
+
+
+def build_site(
+    statistics: YearStatistics,
+    out: Path,
+    letters_folder: Path | None = None,
+    templates: Path | None = None,
+    jobs: int = 1,
+    published: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SiteBuild:
+    """Write the year's site into ``out`` (replacing what an earlier build put there)."""
+    template_folder = site_template_folder(templates)
+    _check_folder(out)
+    councils = [e for e in statistics.authorities if e.authority.group and e.authority.is_active_in(statistics.year)]
+    rows = {row["code"]: row for row in read_manifest(letters_folder)} if letters_folder else {}
+    stems = file_stems([e.authority for e in councils])
+    for code, row in rows.items():
+        if code in stems:
+            stems[code] = Path(row["file"]).stem  # the page is named as the letter is
+    pages = [CouncilPage(e, stems[e.authority.code]) for e in councils]
+    build = SiteBuild(out, councils=len(pages))
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
+    os.chmod(staging, 0o777 & ~_UMASK)  # a web server reads it; mkdtemp makes it private
+    try:
+        letters_to_convert = _letter_files(pages, rows, letters_folder, staging, build)
+        for page, html in zip(letters_to_convert, _converted([p.word["source"] for p in letters_to_convert if p.word],
+                                                              jobs)):
+            page.letter_html = html
+            if progress:
+                progress(1)
+        build.letters = len(letters_to_convert)
+        _write_pages(statistics, pages, template_folder, staging, published)
+        downloads = _write_data(statistics, staging)
+        _render(_environment(template_folder), "data.html", staging / "data.html", root="", page="data",
+                year=statistics.year.end_year, year_label=statistics.year.label, period=statistics.year.period_text,
+                downloads=downloads, published=None)
+        (staging / "assets").mkdir()
+        for asset in ASSETS:
+            shutil.copyfile(template_folder / "assets" / asset, staging / "assets" / asset)
+        build.files = _manifest(staging)
+        _swap_in(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return build
+
+
+def _check_folder(out: Path) -> None:
+    """Refuse to replace a folder that holds anything but an earlier build of the site."""
+    if out.exists() and not out.is_dir():
+        raise SiteProblem(f"{out} is a file; give a folder for the site with --out")
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
+        raise SiteProblem(f"{out} is not empty and holds no site made by ombudsman (no {MANIFEST}); building the site "
+                          "there would replace what it holds. Give an empty or new folder with --out.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Replace ``out`` by the new build with two renames: never a half-written site."""
+    previous = None
+    if out.exists():
+        previous = out.with_name(f".{out.name}-previous-{os.getpid()}")
+        os.replace(out, previous)
+    os.replace(staging, out)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+# -- the letters ---------------------------------------------------------------------------------------
+
+def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], letters_folder: Path | None,
+                  staging: Path, build: SiteBuild) -> list[CouncilPage]:
+    """Copy each council's Word letter and PDF into the site (those that are as their manifest says);
+    return the pages whose letter is to be converted to HTML."""
+    (staging / "letters").mkdir(parents=True)
+    with_letters = []
+    for page in pages:
+        row = rows.get(page.entry.authority.code)
+        if row is None or letters_folder is None:
+            page.note = "The letter to this council is not published yet."
+            continue
+        word = letters_folder / row["file"]
+        if _sha256(word) != row["sha256"]:
+            page.note = "The letter to this council is not published yet."
+            build.notes.append(f"{row['file']} is missing or changed since it was made (its SHA-256 is not the "
+                               "manifest's): its page has no letter")
+            continue
+        shutil.copyfile(word, staging / "letters" / row["file"])
+        page.word = {"href": f"letters/{row['file']}", "kind": "Word document", "size": _size(word), "source": word}
+        pdf = letters_folder / row["pdf"] if row.get("pdf") else None
+        if pdf is not None and _sha256(pdf) == row.get("pdf_sha256"):
+            shutil.copyfile(pdf, staging / "letters" / row["pdf"])
+            page.pdf = {"href": f"letters/{row['pdf']}", "kind": "PDF", "size": _size(pdf)}
+        with_letters.append(page)
+    return with_letters
+
+
+def _size(path: Path) -> str:
+    """``130 KB``, as a download link says it."""
+    size = path.stat().st_size
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, (size + 512) // 1024)} KB"
+
+
+def _sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _converted(paths: Sequence[Path], jobs: int) -> list[str]:
+    if jobs <= 1 or len(paths) < 8:
+        return [letter_as_html(path) for path in paths]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(letter_as_html, paths, chunksize=max(1, len(paths) // (jobs * 4))))
+
+
+# -- the pages -----------------------------------------------------------------------------------------
+
+def _environment(folder: Path) -> Any:
+    from jinja2 import FileSystemLoader
+
+    environment = sandboxed_environment(autoescape=True, loader=FileSystemLoader(str(folder)))
+    environment.filters["percent"] = lambda value: percent_text(value) or "no rate"
+    environment.filters["decimal"] = lambda value: one_decimal(value) or "not available"
+    environment.filters["sort_value"] = lambda value: "" if value is None else f"{float(value):.6f}"
+    environment.globals["plural"] = plural
+    return environment
+
+
+def _render(environment: Any, name: str, target: Path, **context: Any) -> None:
+    try:
+        html = environment.get_template(name).render(**context)
+    except Exception as error:  # a template is the team's to mend: named, never a traceback
+        source = None
+        try:
+            source = environment.loader.get_source(environment, name)[0]
+        except Exception:  # noqa: S110 - no source to show is no reason to hide the error
+            pass
+        raise describe_failure(f"site template {name} cannot be used", error, source,
+                               "Correct the tag (the README lists the variables).") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(html, encoding="utf-8")
+
+
+def _group_row(averages: Averages) -> dict[str, Any]:
+    totals = averages.totals
+    return {
+        "name": averages.name, "authorities": averages.authorities,
+        "uphold_rate": averages.uphold_rate, "investigated": totals.investigated,
+        "compliance_rate": averages.compliance_rate, "compliance_outcomes": totals.compliance_outcomes,
+        "satisfactory_remedy_rate": averages.satisfactory_remedy_rate, "upheld": totals.upheld,
+        "upheld_per_100k": averages.upheld_per_100k,
+    }
+
+
+def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], template_folder: Path, staging: Path,
+                 published: date | None) -> None:
+    environment = _environment(template_folder)
+    year = statistics.year
+    common = {
+        "year": year.end_year, "year_label": year.label, "period": year.period_text,
+        "average_method": statistics.average_method, "few_cases": statistics.few_cases,
+        "published": f"{published.day} {published:%B %Y}" if published else None,
+    }
+    groups = [_group_row(a) for a in statistics.averages.values()]
+    councils = [{
+        "name": p.entry.authority.name, "href": f"councils/{p.stem}.html", "group": p.entry.authority.group,
+        "uphold_rate": p.entry.uphold_rate, "investigated": p.entry.counts.investigated,
+        "compliance_rate": p.entry.compliance_rate, "compliance_outcomes": p.entry.counts.compliance_outcomes,
+        "satisfactory_remedy_rate": p.entry.satisfactory_remedy_rate, "upheld": p.entry.counts.upheld,
+        "upheld_per_100k": p.entry.upheld_per_100k, "small": [n for n in ("uphold_rate", "compliance_rate",
+                                                                          "satisfactory_remedy_rate") if p.entry.is_small(n)],
+    } for p in sorted(pages, key=lambda p: p.entry.authority.name)]
+    _render(environment, "index.html", staging / "index.html", root="", page="home", **common,
+            national=_group_row(statistics.national), groups=groups, councils=councils,
+            group_names=sorted({c["group"] for c in councils}))
+    for name in ("about.html", "accessibility.html"):
+        _render(environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
+    for page in pages:
+        entry = page.entry
+        figures = letter_context(entry, published or date(year.end_year, 7, 1), Contact())
+        _render(environment, "council.html", staging / "councils" / f"{page.stem}.html", root="../", page="council",
+                **common, council=entry.authority, figures=figures, counts=entry.counts,
+                chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
+                word=_link(page.word), pdf=_link(page.pdf), note=page.note,
+                small=[n for n in ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate") if entry.is_small(n)])
+
+
+def _link(download: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if download is None else {k: v for k, v in download.items() if k != "source"}
+
+
+# -- the data ------------------------------------------------------------------------------------------
+
+def _write_data(statistics: YearStatistics, staging: Path) -> list[dict[str, str]]:
+    """The figures as ``export`` gives them (every authority with figures, keyed by GSS code), four ways;
+    returns the downloads for the data page."""
+    folder = staging / "data"
+    folder.mkdir(parents=True)
+    year = statistics.year
+    stem = f"ombudsman-{year.end_year}"
+    records = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]
+    (folder / f"{stem}.csv").write_text(to_csv(records, EXPORT_FIELDS), encoding="utf-8")
+    (folder / f"{stem}.json").write_text(to_json({
+        "year": year.end_year, "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
+        "average_method": statistics.average_method, "authorities": {r["code"]: r for r in records},
+    }), encoding="utf-8")
+    groups = [{"group": name, **{k: v for k, v in averages.to_dict().items()}}
+              for name, averages in [*statistics.averages.items(), ("England", statistics.national)]]
+    (folder / f"{stem}.xlsx").write_bytes(_workbook(records, groups, year.end))
+    _database(folder / f"{stem}.db", records, groups)
+    kinds = {".csv": "CSV", ".json": "JSON", ".xlsx": "Excel spreadsheet", ".db": "SQLite database"}
+    return [{"href": f"data/{stem}{suffix}", "name": f"{stem}{suffix}", "kind": kind, "size": _size(folder / f"{stem}{suffix}")}
+            for suffix, kind in kinds.items()]
+
+
+def _workbook(records: list[dict[str, Any]], groups: list[dict[str, Any]], day: date) -> bytes:
+    """The figures as an .xlsx: a sheet of authorities and one of groups; the same bytes every time."""
+    import openpyxl
+
+    from .rendering import repack
+
+    workbook = openpyxl.Workbook()
+    sheets = [("Authorities", list(EXPORT_FIELDS), records), ("Groups", list(groups[0]) if groups else [], groups)]
+    for number, (title, fields, rows) in enumerate(sheets):
+        sheet = workbook.active if number == 0 else workbook.create_sheet()
+        sheet.title = title
+        sheet.append(fields)
+        for row in rows:
+            sheet.append([neutralise(row.get(f)) for f in fields])
+        sheet.freeze_panes = "A2"
+    moment = datetime(day.year, day.month, day.day)
+    workbook.properties.created = workbook.properties.modified = moment
+    workbook.properties.creator = workbook.properties.lastModifiedBy = "Local Government and Social Care Ombudsman"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # openpyxl stamps the moment of saving as "modified"; the year's end instead, for the same bytes.
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{day.isoformat()}T00:00:00Z".encode(), data)
+            target.writestr(name, data)
+    return repack(fixed.getvalue(), day)
+
+
+def _database(path: Path, records: list[dict[str, Any]], groups: list[dict[str, Any]]) -> None:
+    """An SQLite file of the same tables, made with sqlite-utils, which Datasette serves as it is."""
+    import sqlite_utils
+
+    database = sqlite_utils.Database(path)
+    database.table("authorities").insert_all(records, pk="code", column_order=list(EXPORT_FIELDS))
+    database.table("groups").insert_all(groups, pk="group")
+    database.conn.execute("VACUUM")
+    database.close()
+
+
+def _manifest(staging: Path) -> dict[str, str]:
+    """``manifest.csv``: every file of the site (but itself) with its SHA-256, in path order."""
+    files = {}
+    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+        relative = path.relative_to(staging).as_posix()
+        files[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["file", "bytes", "sha256"])
+    for relative, digest in files.items():
+        writer.writerow([relative, (staging / relative).stat().st_size, digest])
+    (staging / MANIFEST).write_text(buffer.getvalue(), encoding="utf-8")
+    return files
+
