@@ -344,10 +344,22 @@ def _database(path: Path, records: list[dict[str, Any]], groups: list[dict[str, 
     import sqlite_utils
 
     database = sqlite_utils.Database(path)
-    database.table("authorities").insert_all(records, pk="code", column_order=list(EXPORT_FIELDS))
-    database.table("groups").insert_all(groups, pk="group")
+    # Column types said, not guessed from the first rows: a rate that is undefined (null) in the first
+    # rows would otherwise make a text column of every rate.
+    database.table("authorities").insert_all(records, pk="code", column_order=list(EXPORT_FIELDS),
+                                             columns={f: _column_type(f) for f in EXPORT_FIELDS})
+    database.table("groups").insert_all(groups, pk="group", columns={f: _column_type(f) for f in groups[0]})
     database.conn.execute("VACUUM")
     database.close()
+
+
+_TEXT_COLUMNS = {"code", "authority", "authority_type", "region", "group"}
+_COUNT_COLUMNS = {"year", "decisions", "investigated", "upheld", "not_upheld", "compliance_outcomes", "complied",
+                  "satisfactory_remedies", "population", "authorities"}
+
+
+def _column_type(name: str) -> type:
+    return str if name in _TEXT_COLUMNS else int if name in _COUNT_COLUMNS else float
 
 
 def _manifest(staging: Path) -> dict[str, str]:

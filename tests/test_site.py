@@ -1,0 +1,240 @@
+"""Issue 12: the year as an accessible static website. Every page parses, every link resolves, every
+figure is the one `stats` and the letter state, and the same inputs give the same bytes."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import html5lib
+import openpyxl
+import pytest
+
+from ombudsman_cli.cli import cli
+from ombudsman_cli.letter_html import letter_as_html
+
+from .conftest import as_text, write_csv
+from .test_stats import ROWS
+
+ADUR_PAGE = "councils/adur-district-council.html"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Letters (Word only: PDFs are tested with LibreOffice elsewhere) for three councils, then the site."""
+    from click.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("site")
+    runner = CliRunner()
+    write_csv(folder / "d.csv", as_text(ROWS))
+    common = ["--decisions", str(folder / "d.csv"), "--year", "2020"]
+    result = runner.invoke(cli, ["letters", *common, "--out", str(folder / "letters"), "--letter-date", "2020-07-22",
+                                 "--authority", "Adur", "--authority", "Bassetlaw", "--authority", "Hammersmith and Fulham"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["site", *common, "--letters", str(folder / "letters"), "--out", str(folder / "site"),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    stats = runner.invoke(cli, ["stats", *common, "--format", "json"])
+    return folder, json.loads(result.stdout), json.loads(stats.stdout)
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_page_parses_as_html_and_has_one_h1_in_british_english(built):
+    site = built[0] / "site"
+    assert len(pages(site)) > 300  # every council of the year, and the home, data, about and accessibility pages
+    for page in pages(site):
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        document = parser.parse(page.read_bytes())
+        assert document.get("lang") == "en-GB", page
+        assert len(document.findall(".//h1")) == 1, page
+        assert document.find(".//main[@id='main']") is not None and document.find(".//a[@href='#main']") is not None
+        levels = [int(e.tag[1]) for e in document.iter() if isinstance(e.tag, str) and re.fullmatch(r"h[1-6]", e.tag)]
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (page, levels)  # headings in order
+        for table in document.iter("table"):
+            assert table.find("caption") is not None, page
+            assert all(th.get("scope") in ("col", "row") for th in table.iter("th")), page
+
+
+def test_every_internal_link_and_file_reference_resolves_and_nothing_comes_from_another_site(built):
+    site = built[0] / "site"
+    for page in pages(site):
+        html = page.read_text()
+        for reference in re.findall(r'(?:href|src)="([^"]+)"', html):
+            parts = urlsplit(reference)
+            if parts.scheme in ("http", "https"):
+                assert "href" in html.split(reference)[0][-10:], f"{page}: {reference} is loaded from another site"
+                continue
+            if reference.startswith("#"):
+                assert f'id="{reference[1:]}"' in html, (page, reference)
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), (page, reference)
+            assert site.resolve() in target.parents, (page, reference)
+    assert not re.search(r'<(?:script|link|img)[^>]+(?:src|href)="https?:', "".join(p.read_text() for p in pages(site)))
+
+
+def test_the_home_page_lists_every_council_with_the_figures_of_stats(built):
+    folder, _, stats = built
+    home = (folder / "site" / "index.html").read_text()
+    councils = [a for a in stats["authorities"] if a["authority_type"]]
+    assert f"{len(councils)} councils in England, 2019/20" in home
+    rows = re.findall(r'<tr data-group="[^"]+">(.*?)</tr>', home, re.S)
+    assert len(rows) == len(councils)
+    names = [re.search(r'<a href="[^"]+">([^<]+)</a>', row).group(1).replace("&amp;", "&") for row in rows]
+    assert names == sorted(names)  # without script: in order of name
+    bassetlaw = next(row for row in rows if "Bassetlaw" in row)
+    # 2019/20: Bassetlaw 2 of 3 upheld (67%), 0 of 1 complied, 1 of 2 remedied; fewer than 10: starred.
+    assert ">67%* <span class=\"of\">of 3</span>" in bassetlaw and ">0%* <span class=\"of\">of 1</span>" in bassetlaw
+    assert ">50%* <span class=\"of\">of 2</span>" in bassetlaw
+    assert f'data-value="{2 / 3:.6f}"' in bassetlaw  # what the script sorts by: the exact rate
+    assert 'aria-sort="ascending"' in home and '<form class="filters" id="filters" hidden>' in home
+
+
+def test_a_council_page_states_the_figures_of_its_letter_and_has_the_letter(built):
+    folder = built[0]
+    page = (folder / "site" / "councils" / "bassetlaw-district-council.html").read_text()
+    letter = letter_as_html(folder / "letters" / "bassetlaw-district-council.docx")
+    for words in ("67% of complaints we investigated were upheld", "This compares to an average of 27% in similar authorities",
+                  "In 0% of cases we were satisfied", "In 50% of upheld cases"):
+        assert words in page and words in letter  # the page's words and the letter's own
+    assert letter in page  # the letter itself, as HTML
+    assert "<svg" in page and '<title id="rates-chart-title">' in page and '<desc id="rates-chart-description">' in page
+    assert "Complaints upheld: your authority 67%; similar authorities 27%." in page
+    assert 'href="../letters/bassetlaw-district-council.docx"' in page and "(Word document, " in page
+    assert "based on a small number of cases" in page
+
+
+def test_the_letter_as_html_keeps_its_tables_accessible(built):
+    folder = built[0]
+    letter = letter_as_html(folder / "letters" / "adur-district-council.docx")  # the 2020 letter: no tables
+    assert "<h3>Annual Review letter 2020</h3>" in letter and "<h1>" not in letter and "<h2>" not in letter
+    generic = folder / "generic.docx"
+    from datetime import date
+
+    from ombudsman_cli.rendering import DocumentProperties, LetterRenderer
+    from ombudsman_cli.stats import compute_statistics
+    from ombudsman_cli.validation import load_decisions
+    from ombudsman_cli.wording import letter_context
+    from ombudsman_cli.years import BusinessYear
+
+    from .conftest import ROOT
+    from .test_stats import ADUR
+
+    register = __import__("ombudsman_cli.register", fromlist=["load_register"]).load_register()
+    records = load_decisions(folder / "d.csv", register).records
+    entry = compute_statistics(records, register, BusinessYear(2020)).find(ADUR)
+    generic.write_bytes(LetterRenderer(ROOT / "letter_templates" / "annual-review-letter.docx",
+                                       DocumentProperties("Annual Review letter 2020", date(2020, 7, 22))).render(
+        letter_context(entry, date(2020, 7, 22))))
+    html = letter_as_html(generic)
+    assert '<caption class="visually-hidden">Decisions by outcome</caption>' in html
+    assert '<th scope="col"><p><strong>Outcome</strong></p></th>' in html and '<th scope="row"><p>Upheld</p></th>' in html
+    assert letter_as_html(generic) == letter_as_html(generic, fast=False)  # lxml in place of minidom: the same
+
+
+def test_a_council_without_a_letter_gets_its_page_with_a_note(built):
+    page = (built[0] / "site" / "councils" / "ashfield-district-council.html").read_text()
+    assert "The letter to this council is not published yet." in page and "<article" not in page
+    assert "there is no uphold rate to report" in page  # Ashfield: nothing investigated
+
+
+def test_the_data_is_the_export_four_ways(built, runner, tmp_path):
+    folder = built[0]
+    data = folder / "site" / "data"
+    export = runner.invoke(cli, ["export", "--decisions", str(folder / "d.csv"), "--year", "2020", "--format", "json"])
+    assert json.loads((data / "ombudsman-2020.json").read_text()) == json.loads(export.stdout)
+    exported = runner.invoke(cli, ["export", "--decisions", str(folder / "d.csv"), "--year", "2020"])
+    assert (data / "ombudsman-2020.csv").read_text() == exported.stdout
+    with sqlite3.connect(data / "ombudsman-2020.db") as database:
+        row = database.execute("select upheld, investigated, uphold_rate from authorities where code = 'E07000171'").fetchone()
+        groups = [r[0] for r in database.execute("select [group] from groups order by rowid")]
+    assert row == (2, 3, 2 / 3) and groups[-1] == "England" and "District Council" in groups
+    workbook = openpyxl.load_workbook(data / "ombudsman-2020.xlsx")
+    sheet = workbook["Authorities"]
+    header = [c.value for c in sheet[1]]
+    bassetlaw = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "E07000171")
+    assert bassetlaw[header.index("uphold_rate")] == 2 / 3
+    page = (folder / "site" / "data.html").read_text()
+    assert "ombudsman-2020.db" in page and "(SQLite database, " in page and "datasette ombudsman-2020.db" in page
+
+
+def test_the_manifest_lists_every_file_with_its_sha256(built):
+    site = built[0] / "site"
+    with (site / "manifest.csv").open(newline="") as handle:
+        rows = {r["file"]: r for r in csv.DictReader(handle)}
+    files = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()} - {"manifest.csv"}
+    assert set(rows) == files
+    for name, row in rows.items():
+        content = (site / name).read_bytes()
+        assert row["sha256"] == hashlib.sha256(content).hexdigest() and int(row["bytes"]) == len(content)
+    assert built[1]["files"] == len(files)
+
+
+def test_the_same_inputs_give_the_same_bytes(built, runner):
+    folder = built[0]
+    result = runner.invoke(cli, ["site", "--decisions", str(folder / "d.csv"), "--year", "2020", "--letters",
+                                 str(folder / "letters"), "--out", str(folder / "again")])
+    assert result.exit_code == 0, result.output
+    assert (folder / "again" / "manifest.csv").read_bytes() == (folder / "site" / "manifest.csv").read_bytes()
+
+
+def test_a_folder_that_is_not_a_site_is_never_replaced(runner, tmp_path):
+    write_csv(tmp_path / "d.csv", as_text(ROWS))
+    (tmp_path / "precious").mkdir()
+    (tmp_path / "precious" / "thesis.txt").write_text("years of work")
+    result = runner.invoke(cli, ["site", "--decisions", str(tmp_path / "d.csv"), "--year", "2020",
+                                 "--out", str(tmp_path / "precious"), "--letters", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "holds no site made by ombudsman" in result.output
+    assert (tmp_path / "precious" / "thesis.txt").read_text() == "years of work"
+
+
+def test_a_template_error_names_the_template(runner, tmp_path):
+    from .conftest import ROOT
+
+    write_csv(tmp_path / "d.csv", as_text(ROWS))
+    templates = tmp_path / "templates"
+    import shutil
+
+    shutil.copytree(ROOT / "letter_templates" / "site", templates)
+    (templates / "council.html").write_text((templates / "council.html").read_text().replace(
+        "{{ council.name }}</h1>", "{{ council.nmae }}</h1>"))
+    result = runner.invoke(cli, ["site", "--decisions", str(tmp_path / "d.csv"), "--year", "2020", "--out",
+                                 str(tmp_path / "out"), "--templates", str(templates), "--letters", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "site template council.html cannot be used" in result.output
+    assert "nmae" in result.output and not (tmp_path / "out").exists()
+
+
+def test_serve_serves_the_site_on_localhost(built):
+    folder = built[0]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ombudsman_cli", "site", "--decisions", str(folder / "d.csv"), "--year", "2020",
+         "--letters", str(folder / "letters"), "--out", str(folder / "served"), "--serve", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        address = None
+        deadline = time.monotonic() + 60
+        while address is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            found = re.search(r"(http://127\.0\.0\.1:\d+/index\.html)", line)
+            address = found.group(1) if found else None
+        assert address, "no address printed"
+        with urllib.request.urlopen(address, timeout=10) as response:
+            assert "Your council's performance: 2019/20" in response.read().decode()
+        with urllib.request.urlopen(address.replace("index.html", ADUR_PAGE), timeout=10) as response:
+            assert response.status == 200
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)

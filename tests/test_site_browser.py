@@ -1,0 +1,109 @@
+"""Issue 12, in a real browser: headless Chromium (Debian's chromium and chromium-driver) driven by Selenium
+opens the built site from the disk, injects axe-core 4 (the engine's own npm package, in tests/browser)
+and asks it for every violation of the WCAG 2.0, 2.1 and 2.2 A and AA rules, at a desktop and a phone
+width. Then the script's sorting and filtering, which must keep the page accessible too.
+
+`.ci/run` installs Chromium, ChromeDriver and axe-core; without them these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ombudsman_cli.cli import cli
+
+from .conftest import as_text, write_csv
+from .test_stats import ROWS
+
+AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER and AXE.is_file()),
+                       reason="Chromium, chromedriver and axe-core (npm ci --prefix tests/browser) are installed by .ci/run"),
+]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    from click.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("browser")
+    runner = CliRunner()
+    write_csv(folder / "d.csv", as_text(ROWS) + [["C1", "Kent County Council", "01/05/2019", "Upheld", "yes", "complied",
+                                                    "01/09/2019"]])
+    common = ["--decisions", str(folder / "d.csv"), "--year", "2020"]
+    assert runner.invoke(cli, ["letters", *common, "--out", str(folder / "letters"), "--letter-date", "2020-07-22",
+                               "--template", str(Path(__file__).resolve().parents[1] / "letter_templates" /
+                                                 "annual-review-letter.docx"),
+                               "--authority", "Bassetlaw", "--authority", "Kent"]).exit_code == 0
+    result = runner.invoke(cli, ["site", *common, "--letters", str(folder / "letters"), "--out", str(folder / "site")])
+    assert result.exit_code == 0, result.output
+    return folder / "site"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--allow-file-access-from-files"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def violations(browser, url: str, width: tuple[int, int]) -> list[str]:
+    browser.set_window_size(*width)
+    browser.get(url)
+    browser.execute_script(AXE.read_text(encoding="utf-8"))
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})"
+        ".then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' (' + v.nodes.length + ', e.g. ' +"
+        " v.nodes[0].target.join(' ') + ')')), e => done(['axe failed: ' + e]));", WCAG_AA)
+    return list(result)
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("page", ["index.html", "councils/bassetlaw-district-council.html",
+                                  "councils/kent-county-council.html", "data.html", "about.html", "accessibility.html"])
+def test_pages_pass_axe_core_wcag_2_2_aa(site, browser, page, width):
+    assert violations(browser, (site / page).as_uri(), WIDTHS[width]) == []
+
+
+def test_the_table_sorts_and_filters_and_says_so(site, browser):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(*WIDTHS["desktop"])
+    browser.get((site / "index.html").as_uri())
+    table = browser.find_element(By.ID, "councils")
+    headings = table.find_elements(By.CSS_SELECTOR, "thead th")
+    assert headings[0].get_attribute("aria-sort") == "ascending"
+    headings[2].find_element(By.TAG_NAME, "button").click()  # complaints upheld, highest first
+    assert headings[2].get_attribute("aria-sort") == "descending" and headings[0].get_attribute("aria-sort") is None
+    first = table.find_element(By.CSS_SELECTOR, "tbody tr th").text
+    assert first == "Kent County Council"  # 1 of 1 upheld: 100%
+    assert "in descending order of complaints upheld" in table.find_element(By.TAG_NAME, "caption").text
+    browser.find_element(By.ID, "filter-name").send_keys("bassetlaw")
+    shown = [row for row in table.find_elements(By.CSS_SELECTOR, "tbody tr") if row.is_displayed()]
+    assert [row.find_element(By.TAG_NAME, "th").text for row in shown] == ["Bassetlaw District Council"]
+    assert "Showing 1 of" in browser.find_element(By.ID, "filter-status").text
+    assert violations(browser, browser.current_url, WIDTHS["desktop"]) == []  # after: still accessible
+
+
+def test_without_script_the_page_lists_every_council_in_order(site):
+    html = (site / "index.html").read_text()
+    assert '<form class="filters" id="filters" hidden>' in html  # the filters need the script: hidden without it
