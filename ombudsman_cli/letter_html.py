@@ -106,7 +106,7 @@ def _parse_xml(fileobj: Any, namespace_mapping: Any = None) -> Any:
 
 def accessible_tables(html: str) -> str:
     """Each table with a caption (the heading above it, for screen readers), header cells scoped to their
-    column, and the first cell of each body row a header scoped to its row."""
+    column, the first cell of each body row a header scoped to its row, in a region that scrolls."""
     from lxml import html as lxml_html
 
     if "<table" not in html:
@@ -121,6 +121,11 @@ def accessible_tables(html: str) -> str:
         if heading is not None:
             caption.set("class", "visually-hidden")  # the heading above says it for sighted readers
         table.insert(0, caption)
+        # On a narrow screen a wide table scrolls inside a region of its own, not the page with it.
+        region = lxml_html.Element("div", {"class": "table-wrapper", "role": "region", "tabindex": "0",
+                                           "aria-label": caption.text})
+        table.addprevious(region)
+        region.append(table)
         for cell in table.iter("th"):
             cell.set("scope", "col")
         for row in table.iter("tr"):

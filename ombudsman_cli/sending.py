@@ -297,6 +297,9 @@ def plan_sending(
         plan.ready.append(Outgoing(row, to, cc, attachments, subject, body, html,
                                    message_id(year, row, sender, test=bool(to_self)),
                                    before.get(row["code"], [])))
+    if attach != "docx" and plan.missing_attachments and not plan.ready and not any(r.get("pdf") for r in rows):
+        raise NothingToSend(f"{folder} has no PDFs: run 'ombudsman letters --year {year.end_year} --pdf' first, or "
+                            "send the Word letters with --attach docx")
     return plan
 
 

@@ -360,3 +360,14 @@ def test_every_transport_delivers_the_same_message(letters_folder, kind, tmp_pat
     content = (server.received[0].message.as_bytes() if server else (tmp_path / "outbox" / "adur-district-council.eml").read_bytes())
     message = message_from_bytes(content, policy=policy.default)
     assert message["Message-ID"] == outgoing.message_id and message["To"] == "ceo@adur.example.org"
+
+
+def test_a_folder_without_any_pdf_says_so_once(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_csv(tmp_path / "d.csv", as_text(ROWS))
+    (tmp_path / "contacts.csv").write_text(CONTACTS)
+    write_config(tmp_path, port=1)
+    assert runner.invoke(cli, ["letters", "--year", "2020", "--letter-date", "2020-07-22", "--authority", "Adur"]).exit_code == 0
+    result = send(runner)
+    assert result.exit_code == 1
+    assert "has no PDFs: run 'ombudsman letters --year 2020 --pdf' first, or send the Word letters with --attach docx" in result.output

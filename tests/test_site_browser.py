@@ -104,6 +104,20 @@ def test_the_table_sorts_and_filters_and_says_so(site, browser):
     assert violations(browser, browser.current_url, WIDTHS["desktop"]) == []  # after: still accessible
 
 
+@pytest.mark.parametrize("page", ["index.html", "councils/kent-county-council.html", "about.html"])
+def test_pages_reflow_at_320_pixels_without_scrolling_sideways(site, browser, page):
+    # WCAG 1.4.10: at 320 CSS pixels (400% zoom of a 1280 pixel window) nothing but a data table scrolls
+    # sideways, and a table scrolls inside its own region.
+    browser.set_window_size(320, 900)
+    browser.get((site / page).as_uri())
+    wide = browser.execute_script(
+        "const width = document.documentElement.clientWidth; return Array.from(document.querySelectorAll('body *'))"
+        ".filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest('.table-wrapper') && e.offsetParent)"
+        ".map(e => e.tagName + '.' + e.className);")
+    assert wide == []
+    assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
 def test_without_script_the_page_lists_every_council_in_order(site):
     html = (site / "index.html").read_text()
     assert '<form class="filters" id="filters" hidden>' in html  # the filters need the script: hidden without it
