@@ -44,6 +44,13 @@ _EXPORTS = {
     "write_letters": "letters",
     "load_contacts": "contacts",
     "convert_to_pdf": "pdf",
+    "plan_sending": "sending",
+    "send_all": "sending",
+    "MailSettings": "sending",
+    "EmailTemplate": "sending",
+    "Ledger": "sending",
+    "find_email_template": "sending",
+    "build_site": "site",
 }
 __all__ = ["__version__", *_EXPORTS]
 

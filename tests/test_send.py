@@ -371,3 +371,25 @@ def test_a_folder_without_any_pdf_says_so_once(runner, tmp_path, monkeypatch):
     result = send(runner)
     assert result.exit_code == 1
     assert "has no PDFs: run 'ombudsman letters --year 2020 --pdf' first, or send the Word letters with --attach docx" in result.output
+
+
+@pytest.mark.parametrize("address", [
+    "ceo@adur.example.org", "Chief.Executive@Bassetlaw.GOV.UK", "a@b.co", "user+tag@x.org", "a_b@x.org", "a%b@x.org",
+    "a..b@x.org", ".a@x.org", "a.@x.org", "a@x", "a@-x.org", "a@x-.org", "a@x.t", "a@x.test", "a@x.local", "a@localhost",
+    "o'brien@x.org", "a b@x.org", "a@x..org", "ü@x.org", "a@münchen.de", "x" * 65 + "@x.org", "a@" + "b" * 64 + ".org",
+    "a@x.org.", "a@1.2.3.4", "a@x.c0m", "a@x.12", "a@[127.0.0.1]", "ceo@@adur",
+])
+def test_the_quick_address_check_agrees_with_email_validator(address):
+    from email_validator import EmailNotValidError, validate_email
+
+    from ombudsman_cli.addresses import BadAddress, check_address
+
+    try:
+        expected = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError:
+        expected = None
+    try:
+        found = check_address(address)
+    except BadAddress:
+        found = None
+    assert found == expected
