@@ -55,9 +55,10 @@ def folder_lock(folder: Path, purpose: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def deferred_signals() -> Iterator[None]:
+def deferred_signals() -> Iterator[list[int]]:
     """Ctrl-C and SIGTERM wait until the block is done, then stop the run as they would have.
 
+    The block gets the list of signals that have arrived so far, to cut short what can be cut short.
     Outside the main thread (where signals cannot be handled) the block simply runs.
     """
     arrived: list[int] = []
@@ -68,10 +69,10 @@ def deferred_signals() -> Iterator[None]:
     try:
         previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:
-        yield
+        yield arrived
         return
     try:
-        yield
+        yield arrived
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -444,7 +444,9 @@ def send_all(
             data = build_message(outgoing, settings).as_bytes(policy=policy.SMTP)
             # From handing the message over to recording what became of it, Ctrl-C and SIGTERM wait: a
             # message the server took is always in the ledger, so a rerun never sends it again.
-            with deferred_signals():
+            with deferred_signals() as arrived:
+                if hasattr(transport, "stop_waiting"):
+                    transport.stop_waiting = lambda: bool(arrived)  # no retry waits out a Ctrl-C
                 delivery = transport.deliver(outgoing, data, settings.sender or "", outgoing.to + outgoing.cc)
                 report.deliveries.append((outgoing, delivery, len(data)))
                 if ledger is not None:

@@ -95,6 +95,8 @@ class SmtpTransport:
         self.sleep = sleep
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
+        #: Asked before each retry: True when the run is stopping (Ctrl-C), so no back-off is waited out.
+        self.stop_waiting: Callable[[], bool] = lambda: False
 
     def __repr__(self) -> str:  # never the secret
         return f"SmtpTransport({self.settings.host}:{self.settings.default_port}, {self.settings.security})"
@@ -181,9 +183,18 @@ class SmtpTransport:
                 last = Delivery(DEFERRED, f"connection failed: {_reason(error)}", stop_run=True)
             if last.outcome != DEFERRED:
                 return last
-            if attempt < len(self.retry_delays):
-                self.sleep(self.retry_delays[attempt])
+            if attempt < len(self.retry_delays) and not self._wait(self.retry_delays[attempt]):
+                return Delivery(DEFERRED, f"{last.reply}; not tried again: the run was stopped")
         return last
+
+    def _wait(self, seconds: float) -> bool:
+        """Wait before a retry, in short steps; False if the run is stopping."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stop_waiting():
+                return False
+            self.sleep(min(left, 0.2))
+        return not self.stop_waiting()
 
     def _attempt(self, sender: str, recipients: Sequence[str], data: bytes) -> Delivery:
         smtp = self._connection()

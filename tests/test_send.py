@@ -393,3 +393,19 @@ def test_the_quick_address_check_agrees_with_email_validator(address):
     except BadAddress:
         found = None
     assert found == expected
+
+
+def test_ctrl_c_during_a_retry_wait_stops_at_once_and_records_the_message_as_deferred(letters_folder, server):
+    server.handler.behaviour = Behaviour(defer_always_after=0)  # 451 to everything: the retries wait 5 s, 30 s, ...
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    process = subprocess.Popen([sys.executable, "-m", "ombudsman_cli", "send", "--year", "2020", "--send", "--authority",
+                                "Adur"], cwd=letters_folder.parent.parent, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while server.handler.data_commands < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+    assert time.monotonic() - sent < 3 and process.returncode == 130
+    assert [(r["outcome"], "the run was stopped" in r["reply"]) for r in ledger(letters_folder)] == [("deferred", True)]
