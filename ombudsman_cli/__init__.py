@@ -46,7 +46,7 @@ _EXPORTS = {
     "convert_to_pdf": "pdf",
     "plan_sending": "sending",
     "send_all": "sending",
-    "MailSettings": "sending",
+    "MailSettings": "config",
     "EmailTemplate": "sending",
     "Ledger": "sending",
     "find_email_template": "sending",

@@ -30,13 +30,40 @@ _KEYS: dict[str, dict[str, str]] = {
     "statistics": {"average": "average", "few_cases": "few_cases"},
     "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart",
                 "signatory": "signatory", "signatory_titles": "signatory_titles"},
-    "email": {"host": "email_host", "port": "email_port", "security": "email_security", "username": "email_username",
-              "from": "email_from", "reply_to": "email_reply_to", "rate": "email_rate", "auth": "email_auth",
-              "password_command": "email_password_command", "template": "email_template"},
+    # [email] fills Settings.email, a MailSettings: key -> its field.
+    "email": {"host": "host", "port": "port", "security": "security", "username": "username", "from": "sender",
+              "reply_to": "reply_to", "rate": "rate", "auth": "auth", "password_command": "password_command",
+              "template": "template"},
 }
-_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email_template"}
+_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir"}
 SECURITY = ("starttls", "ssl", "none")
 AUTH = ("password", "xoauth2")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where and as whom ``send`` sends: the ``[email]`` section (the command line's options go over it).
+
+    The password is never here: it comes from ``$OMBUDSMAN_SMTP_PASSWORD`` or from the output of
+    ``password_command``.
+    """
+
+    host: str | None = None
+    port: int | None = None
+    security: str = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    reply_to: str | None = None
+    #: Messages a minute (Microsoft 365 accepts 30 a minute for SMTP submission); 0: as fast as it goes.
+    rate: int = 30
+    auth: str = "password"
+    password_command: str | None = None
+    #: The email template [default: letter_templates/annual-review-email.txt].
+    template: Path | None = None
+
+    @property
+    def default_port(self) -> int:
+        return self.port or {"ssl": 465, "starttls": 587}.get(self.security, 25)
 
 
 @dataclass(frozen=True)
@@ -64,19 +91,7 @@ class Settings:
                                          "Chair, Commission for Local Administration in England")
     #: Where the published site goes; ``{year}`` as for letters.
     site_dir: Path = Path("site/{year}")
-    # [email]: how `send` reaches the mail server. The password is never here: it comes from
-    # $OMBUDSMAN_SMTP_PASSWORD or from the output of email_password_command.
-    email_host: str | None = None
-    email_port: int | None = None
-    email_security: str = "starttls"
-    email_username: str | None = None
-    email_from: str | None = None
-    email_reply_to: str | None = None
-    #: Messages a minute (Microsoft 365 accepts 30 a minute for SMTP submission); 0: as fast as it goes.
-    email_rate: int = 30
-    email_auth: str = "password"
-    email_password_command: str | None = None
-    email_template: Path | None = None
+    email: MailSettings = field(default_factory=MailSettings)
 
     def letters_folder(self, year: int) -> Path:
         return Path(str(self.letters_dir).replace("{year}", str(year)))
@@ -110,6 +125,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     values: dict[str, Any] = {"source": source}
+    mail: dict[str, Any] = {}
     base = source.parent
     for section, body in data.items():
         if section not in _KEYS or not isinstance(body, dict):
@@ -123,15 +139,18 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                 raise UsageError(
                     f"{source}: unknown setting {key!r} in [{section}]; expected {', '.join(_KEYS[section])}"
                 )
-            values[name] = _convert(source, section, key, name, value, base)
+            converted = _convert(source, section, key, name, value, base)
+            (mail if section == "email" else values)[name] = converted
     known = {f.name for f in fields(Settings)}
     assert set(values) <= known
-    return replace(Settings(), **values)
+    return replace(Settings(), **values, email=MailSettings(**mail))
 
 
 def _convert(source: Path, section: str, key: str, name: str, value: Any, base: Path) -> Any:
     where = f"{source}: [{section}] {key}"
-    if name in _PATHS:
+    if section == "email":
+        name = f"email_{name}"
+    if name in _PATHS or name == "email_template":
         if not isinstance(value, str) or not value:
             raise UsageError(f"{where} must be a path in quotes")
         path = Path(value)

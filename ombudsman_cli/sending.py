@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .addresses import BadAddress, check_address, split_addresses
+from .config import MailSettings
 from .errors import OmbudsmanError, TemplateProblem, UsageError
 from .locking import deferred_signals
 from .manifest import MANIFEST_NAME, read_manifest
@@ -51,25 +52,6 @@ _MEDIA_TYPES = {".pdf": ("application", "pdf"),
 
 class NothingToSend(OmbudsmanError):
     """The letters folder has no manifest (``letters`` has not been run for it)."""
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    """Where and as whom to send: the ``[email]`` settings with the command line's options over them."""
-
-    host: str | None = None
-    port: int | None = None
-    security: str = "starttls"
-    username: str | None = None
-    sender: str | None = None
-    reply_to: str | None = None
-    rate: int = 30
-    auth: str = "password"
-    password_command: str | None = None
-
-    @property
-    def default_port(self) -> int:
-        return self.port or {"ssl": 465, "starttls": 587}.get(self.security, 25)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .config import MailSettings
 from .errors import OmbudsmanError, UsageError
-from .sending import DEFERRED, REFUSED, SENT, UNKNOWN, Delivery, MailSettings, Outgoing
+from .sending import DEFERRED, REFUSED, SENT, UNKNOWN, Delivery, Outgoing
 
 PASSWORD_VARIABLE = "OMBUDSMAN_SMTP_PASSWORD"
 #: Seconds to wait before each retry of a message the server deferred (4xx).

@@ -17,11 +17,11 @@ import pytest
 
 from ombudsman_cli import transports
 from ombudsman_cli.cli import cli
+from ombudsman_cli.config import MailSettings
 from ombudsman_cli.locking import folder_lock
 from ombudsman_cli.sending import (
     EmailTemplate,
     Ledger,
-    MailSettings,
     find_email_template,
     plan_sending,
     send_all,

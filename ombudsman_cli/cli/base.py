@@ -123,6 +123,8 @@ skip_invalid_option = click.option(
     "--skip-invalid", is_flag=True,
     help="Leave out rows with problems instead of stopping (says how many and why).",
 )
+jobs_option = click.option("--jobs", "-j", type=click.IntRange(min=1),
+                           help="Worker processes [default: [letters] jobs in the config, else the number of cores].")
 average_option = click.option(
     "--average", type=click.Choice(["pooled", "mean"]),
     help="Averages of similar authorities: pooled (their cases together) or mean (of their rates) "

@@ -19,6 +19,7 @@ from .base import (
     cli,
     format_option,
     input_options,
+    jobs_option,
     refuse_overwriting,
     skip_invalid_option,
     stderr,
@@ -41,7 +42,7 @@ from .base import (
 @click.option("--letter-date", type=click.DateTime(formats=["%Y-%m-%d"]),
               help="Date printed on the letters, ISO (2020-07-22) [default: [letters] dates in the config, else today].")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each letter (needs LibreOffice).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
+@jobs_option
 @click.option("--chart/--no-chart", default=None,
               help="A bar chart of the three rates on the statistics page, where the template has one [default: on].")
 @click.option("--other-bodies", is_flag=True, default=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,6 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     from ..sending import (
         EmailTemplate,
         Ledger,
-        MailSettings,
         clear_outbox,
         find_email_template,
         outbox_folder,
@@ -101,16 +101,12 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
                 raise click.BadParameter(f"{name!r} {error}", param_hint=f"'{option}'") from None
         return found
 
-    mail = MailSettings(
-        host=smtp_host or settings.email_host, port=smtp_port or settings.email_port,
-        security=security or settings.email_security, username=username or settings.email_username,
-        sender=sender or settings.email_from, reply_to=settings.email_reply_to,
-        rate=settings.email_rate if rate is None else rate, auth=settings.email_auth,
-        password_command=settings.email_password_command,
-    )
+    options: dict[str, Any] = {"host": smtp_host, "port": smtp_port, "security": security, "username": username,
+                               "sender": sender, "rate": rate}
+    mail = replace(settings.email, **{k: v for k, v in options.items() if v is not None})
     if mail.auth not in AUTH:
         raise UsageError(f"[email] auth must be one of {', '.join(AUTH)}")
-    template = EmailTemplate(find_email_template(settings.email_template))
+    template = EmailTemplate(find_email_template(mail.template))
     with folder_lock(folder, "sending letters" if really_send else "a dry run of send"):
         plan = plan_sending(folder, year, template, mail, attach, codes(authority_names, "--authority"),  # type: ignore[arg-type]
                             codes(resend_names, "--resend"), to_self)

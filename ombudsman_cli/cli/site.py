@@ -16,6 +16,7 @@ from .base import (
     cli,
     format_option,
     input_options,
+    jobs_option,
     skip_invalid_option,
     stderr,
     year_option,
@@ -31,7 +32,7 @@ from .base import (
               help="The letters folder made by 'letters' [default: [files] letters in the config, for the year].")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of page templates [default: letter_templates/site].")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes [default: the number of cores].")
+@jobs_option
 @click.option("--serve", is_flag=True, help="Then serve the site on localhost for a preview (Ctrl-C stops it).")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
               help="Port for --serve (0: any free one).")
