@@ -30,12 +30,12 @@ _KEYS: dict[str, dict[str, str]] = {
     "statistics": {"average": "average", "few_cases": "few_cases"},
     "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart",
                 "signatory": "signatory", "signatory_titles": "signatory_titles"},
-    # [email] fills Settings.email, a MailSettings: key -> its field.
-    "email": {"host": "host", "port": "port", "security": "security", "username": "username", "from": "sender",
-              "reply_to": "reply_to", "rate": "rate", "auth": "auth", "password_command": "password_command",
-              "template": "template"},
+    # [email] fills Settings.email, a MailSettings: key -> "email_" and its field.
+    "email": {"host": "email_host", "port": "email_port", "security": "email_security", "username": "email_username",
+              "from": "email_sender", "reply_to": "email_reply_to", "rate": "email_rate", "auth": "email_auth",
+              "password_command": "email_password_command", "template": "email_template"},
 }
-_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir"}
+_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email_template"}
 SECURITY = ("starttls", "ssl", "none")
 AUTH = ("password", "xoauth2")
 
@@ -140,7 +140,10 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                     f"{source}: unknown setting {key!r} in [{section}]; expected {', '.join(_KEYS[section])}"
                 )
             converted = _convert(source, section, key, name, value, base)
-            (mail if section == "email" else values)[name] = converted
+            if name.startswith("email_"):
+                mail[name.removeprefix("email_")] = converted
+            else:
+                values[name] = converted
     known = {f.name for f in fields(Settings)}
     assert set(values) <= known
     return replace(Settings(), **values, email=MailSettings(**mail))
@@ -148,9 +151,7 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
 
 def _convert(source: Path, section: str, key: str, name: str, value: Any, base: Path) -> Any:
     where = f"{source}: [{section}] {key}"
-    if section == "email":
-        name = f"email_{name}"
-    if name in _PATHS or name == "email_template":
+    if name in _PATHS:
         if not isinstance(value, str) or not value:
             raise UsageError(f"{where} must be a path in quotes")
         path = Path(value)

@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import ConversionError, TemplateProblem, UsageError
 from .locking import deferred_signals, folder_lock
-from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, read_manifest
+from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, file_sha256, read_manifest
 from .output import atomic_writer, neutralise
 from .register import Authority
 from .rendering import DocumentProperties, LetterRenderer
@@ -90,8 +90,7 @@ class LettersRun:
     removed: list[str] = field(default_factory=list)
     #: Word files in the folder that are not in the manifest: not made by ombudsman, or changed since.
     unlisted: list[str] = field(default_factory=list)
-    #: Letters whose PDF LibreOffice did not make, and what it said (raised after the folder is written).
-    pdf_failures: list[str] = field(default_factory=list)
+    #: What LibreOffice said of the PDFs it did not make (raised after the folder is written).
     pdf_error: str | None = None
 
 
@@ -263,7 +262,6 @@ def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer
             convert_to_pdf(staged, jobs=jobs, progress=pdf_progress)
         except ConversionError as error:
             run.pdf_error = str(error)
-            run.pdf_failures = [d.name for d in staged if not d.with_suffix(".pdf").is_file()]
     return run
 
 
@@ -280,26 +278,26 @@ def _commit(run: LettersRun, staging: Path, year: str, keep_others: bool) -> Non
         if staged_pdf.is_file():
             os.replace(staged_pdf, target_pdf)
         elif before and before.get("sha256") == written.sha256 and before.get("pdf") and \
-                _sha256_or_none(target_pdf) == before.get("pdf_sha256"):
+                file_sha256(target_pdf) == before.get("pdf_sha256"):
             pass  # the same letter as before, and its PDF, untouched: it still belongs to it
         else:
             target_pdf.unlink(missing_ok=True)  # an earlier PDF of another letter: never beside this one
         if target_pdf.is_file():
-            written.pdf, written.pdf_sha256 = target_pdf, _sha256(target_pdf)
+            written.pdf, written.pdf_sha256 = target_pdf, file_sha256(target_pdf) or ""
     kept_rows = []
     for name, row in earlier.items():
         path = folder / name
-        if _sha256_or_none(path) != row.get("sha256"):
+        if file_sha256(path) != row.get("sha256"):
             continue  # gone or changed since: not ours to list or to remove (reported below)
         if keep_others and row.get("year", "") in ("", year):
             pdf_path = folder / row["pdf"] if row.get("pdf") else None
-            if pdf_path is not None and _sha256_or_none(pdf_path) != row.get("pdf_sha256"):
+            if pdf_path is not None and file_sha256(pdf_path) != row.get("pdf_sha256"):
                 row = {**row, "pdf": "", "pdf_sha256": ""}
             kept_rows.append(row)
             run.kept.append(name)
             continue
         path.unlink()
-        if row.get("pdf") and _sha256_or_none(folder / row["pdf"]) == row.get("pdf_sha256"):
+        if row.get("pdf") and file_sha256(folder / row["pdf"]) == row.get("pdf_sha256"):
             (folder / row["pdf"]).unlink()
         run.removed.append(name)
     run.manifest = write_manifest(run, kept_rows)
@@ -320,17 +318,6 @@ def _named_after(error: OSError, folder: Path) -> OSError:
     if error.filename and Path(str(error.filename)).name.startswith((".", STAGING_PREFIX)):
         return OSError(error.errno or errno.EIO, error.strerror or str(error), str(folder))
     return error
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _sha256_or_none(path: Path) -> str | None:
-    try:
-        return _sha256(path)
-    except OSError:
-        return None
 
 
 def manifest_rows(letters: Iterable[WrittenLetter]) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ Written by :mod:`ombudsman_cli.letters`; read by it (an earlier run's letters), 
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 MANIFEST_NAME = "manifest.csv"
@@ -18,6 +19,14 @@ MANIFEST_FIELDS = (
     "compliance_percent", "average_compliance_percent", "complied", "compliance_outcomes",
     "satisfactory_remedy_percent", "average_satisfactory_remedy_percent", "satisfactory_remedies",
 )
+
+
+def file_sha256(path: Path) -> str | None:
+    """A file's SHA-256, as the manifest records it; ``None`` if it cannot be read (gone, say)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def read_manifest(folder: Path) -> list[dict[str, str]]:

@@ -144,11 +144,6 @@ def convert_to_pdf(
     return [d.with_suffix(".pdf") for d in documents]
 
 
-def move_as_made(document: Path, produced: Path, target: Path) -> None:
-    """A ``finish`` that takes LibreOffice's PDF as it is."""
-    os.replace(produced, target)
-
-
 @dataclass
 class _Converter:
     program: str

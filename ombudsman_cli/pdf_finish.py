@@ -18,17 +18,17 @@ core properties), its date, and each drawing's description, in order.
 from __future__ import annotations
 
 import hashlib
-import os
 import struct
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from lxml import etree
 
 from .errors import ConversionError
+from .output import atomic_writer
 
 _CORE = "{http://purl.org/dc/elements/1.1/}"
 _TERMS = "{http://purl.org/dc/terms/}"
@@ -79,14 +79,8 @@ def finish_pdf(document: Path, produced: Path, target: Path) -> None:
     try:
         with pikepdf.open(produced) as pdf:
             _put_right(pdf, facts)
-            handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-            os.close(handle)
-            try:
-                pdf.save(temporary, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
-                os.replace(temporary, target)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            with atomic_writer(target, "wb") as stream:
+                pdf.save(cast(BinaryIO, stream), deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.preserve)
     except pikepdf.PdfError as error:
         raise ConversionError(f"{produced.name} is not a PDF that can be read ({error})") from None
 

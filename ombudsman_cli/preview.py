@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .stats import AuthorityStatistics, Averages, Rate, YearStatistics
-from .validation import Problem
+from .validation import ROW, Problem
 from .values import printable
 from .wording import percent_text, plural
 from .years import BusinessYear
@@ -74,7 +74,7 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
         console.print(table)
         if len(items) > limit:
             console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
-    whole = sum(1 for p in problems if p.kind != "row")
+    whole = sum(1 for p in problems if p.kind != ROW)
     if whole:
         console.print(f"[red]{len(problems):,} problem(s), {whole:,} of them with a whole column or the file: fix "
                       "the export (--skip-invalid leaves rows out, which cannot mend those).[/]")

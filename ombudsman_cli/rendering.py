@@ -19,6 +19,7 @@ import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -188,7 +189,8 @@ class LetterRenderer:
         }
         buffer = io.BytesIO()
         document.save(buffer)
-        self._entries = _with_plain_app_properties(_read_entries(buffer.getvalue()), properties)
+        app = _plain_app_properties(properties)
+        self._entries = [(name, app if name == APP_PART else data) for name, data in _read_entries(buffer.getvalue())]
         self._core = dict(self._entries)[CORE_PART]
         per_letter = {DOCUMENT_PART, CORE_PART, *self._part_sources, *self._charts}
         self._static = {name: _compress(data) for name, data in self._entries if name not in per_letter}
@@ -281,32 +283,36 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
     properties.apply(document.docx, title=properties.letter_title(context), subject=properties.letter_subject(context))
     buffer = io.BytesIO()
     document.save(buffer)
-    entries = [(name, chart.chart_xml(context["chart"]) if name.startswith("word/charts/") and chart.is_ours(data) else data)
-               for name, data in _with_plain_app_properties(_read_entries(buffer.getvalue()), properties)]
-    day = properties.created
-    return _zip([n for n, _ in entries], [_compress(d) for _, d in entries], (day.year, day.month, day.day, 0, 0, 0))
+    app = _plain_app_properties(properties)
+
+    def per_letter(name: str, data: bytes) -> bytes:
+        if name == APP_PART:
+            return app
+        return chart.chart_xml(context["chart"]) if name.startswith("word/charts/") and chart.is_ours(data) else data
+
+    return repack(buffer.getvalue(), properties.created, per_letter)
 
 
 APP_PART = "docProps/app.xml"
 
 
-def _with_plain_app_properties(entries: list[tuple[str, bytes]], properties: DocumentProperties) -> list[tuple[str, bytes]]:
+def _plain_app_properties(properties: DocumentProperties) -> bytes:
     """The extended properties naming the ombudsman and nothing else, whatever the template's say (a
     template made by python-docx claims "Microsoft Macintosh Word" 14)."""
-    app = (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-           b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
-           b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
-           + b"<Company>" + _xml_text(properties.author) + b"</Company></Properties>")
-    return [(name, app if name == APP_PART else data) for name, data in entries]
+    return (b"<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            b'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" '
+            b'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+            + b"<Company>" + _xml_text(properties.author) + b"</Company></Properties>")
 
 
 def _xml_text(text: str) -> bytes:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
-def repack(docx_bytes: bytes, day: date) -> bytes:
-    """A ``.docx`` rewritten with fixed timestamps and the same compression as :class:`LetterRenderer`."""
-    entries = _read_entries(docx_bytes)
+def repack(package: bytes, day: date, change: Callable[[str, bytes], bytes] | None = None) -> bytes:
+    """A zip package (``.docx``, ``.xlsx``) rewritten with ``day`` as every entry's timestamp and the same
+    compression as :class:`LetterRenderer`; ``change(name, data)``, if given, may replace an entry's data."""
+    entries = [(name, change(name, data) if change else data) for name, data in _read_entries(package)]
     return _zip([n for n, _ in entries], [_compress(d) for _, d in entries], (day.year, day.month, day.day, 0, 0, 0))
 
 

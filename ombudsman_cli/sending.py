@@ -17,10 +17,9 @@ flushing it to disk, so that a run stopped at any point can be resumed and sends
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -33,8 +32,9 @@ from .addresses import BadAddress, check_address, split_addresses
 from .config import MailSettings
 from .errors import OmbudsmanError, TemplateProblem, UsageError
 from .locking import deferred_signals
-from .manifest import MANIFEST_NAME, read_manifest
+from .manifest import MANIFEST_NAME, file_sha256, read_manifest
 from .templating import describe_failure, sandboxed_environment
+from .wording import long_date
 from .years import BusinessYear
 
 LEDGER_NAME = "send-log.csv"
@@ -180,7 +180,7 @@ def email_context(row: dict[str, str], year: BusinessYear) -> dict[str, Any]:
         **row,
         "year": year.end_year,
         "year_label": year.label,
-        "year_end": f"31 March {year.end_year}",
+        "year_end": long_date(year.end),
         "period": year.period_text,
         "period_ending": year.ending_text,
         "cc": split_addresses(row.get("link_officer_email", "")),
@@ -257,7 +257,7 @@ def plan_sending(
             plan.done_before.append((authority, before[row["code"]][-1]))
             continue
         letter = folder / row["file"]
-        if _sha256(letter) != row["sha256"]:
+        if file_sha256(letter) != row["sha256"]:
             plan.changed.append(authority)
             continue
         attachments = _attachments(folder, row, attach)
@@ -291,19 +291,12 @@ def _attachments(folder: Path, row: dict[str, str], attach: Attach) -> list[Path
         pdf = folder / row["pdf"] if row.get("pdf") else None
         if pdf is None or not pdf.is_file():
             return f"no PDF of {row['file']}: run 'ombudsman letters --pdf' (or send the Word file with --attach docx)"
-        if _sha256(pdf) != row.get("pdf_sha256"):
+        if file_sha256(pdf) != row.get("pdf_sha256"):
             return f"{pdf.name} changed after it was made (its SHA-256 is not the manifest's); make it again"
         files.append(pdf)
     if attach in ("docx", "both"):
         files.append(folder / row["file"])
     return files
-
-
-def _sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def message_id(year: BusinessYear, row: dict[str, str], sender: str, test: bool = False) -> str:
@@ -471,11 +464,8 @@ def outbox_folder(folder: Path) -> Path:
     return folder / OUTBOX_NAME
 
 
-def clear_outbox(folder: Path, keep: Iterable[str] = ()) -> None:
+def clear_outbox(folder: Path) -> None:
     """Remove the ``.eml`` files of an earlier dry run, so that the outbox shows exactly this one."""
-    outbox = outbox_folder(folder)
-    if outbox.is_dir():
-        for old in outbox.glob("*.eml"):
-            if old.name not in set(keep):
-                old.unlink()
+    for old in outbox_folder(folder).glob("*.eml"):
+        old.unlink()
 

@@ -27,8 +27,7 @@ import os
 import re
 import shutil
 import tempfile
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -39,11 +38,11 @@ from .chart import chart_svg
 from .errors import OmbudsmanError, TemplateProblem
 from .letter_html import letter_as_html
 from .letters import file_stems
-from .manifest import read_manifest
+from .manifest import file_sha256, read_manifest
 from .output import neutralise, to_csv, to_json
 from .stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics, export_record
 from .templating import describe_failure, sandboxed_environment
-from .wording import Contact, letter_context, one_decimal, percent_text, plural
+from .wording import Contact, letter_context, long_date, one_decimal, percent_text, plural
 
 SITE_TEMPLATES = "site"
 MANIFEST = "manifest.csv"
@@ -97,7 +96,6 @@ def build_site(
     templates: Path | None = None,
     jobs: int = 1,
     published: date | None = None,
-    progress: Callable[[int], None] | None = None,
 ) -> SiteBuild:
     """Write the year's site into ``out`` (replacing what an earlier build put there)."""
     template_folder = site_template_folder(templates)
@@ -113,18 +111,12 @@ def build_site(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
     os.chmod(staging, 0o777 & ~_UMASK)  # a web server reads it; mkdtemp makes it private
     try:
-        letters_to_convert = _letter_files(pages, rows, letters_folder, staging, build)
-        for page, html in zip(letters_to_convert, _converted([p.word["source"] for p in letters_to_convert if p.word],
-                                                              jobs)):
+        with_letters = _letter_files(pages, rows, letters_folder, staging, build)
+        for page, html in zip(with_letters, _converted([p.word["source"] for p in with_letters if p.word], jobs)):
             page.letter_html = html
-            if progress:
-                progress(1)
-        build.letters = len(letters_to_convert)
-        _write_pages(statistics, pages, template_folder, staging, published)
+        build.letters = len(with_letters)
         downloads = _write_data(statistics, staging)
-        _render(_environment(template_folder), "data.html", staging / "data.html", root="", page="data",
-                year=statistics.year.end_year, year_label=statistics.year.label, period=statistics.year.period_text,
-                downloads=downloads, published=None)
+        _write_pages(statistics, pages, downloads, template_folder, staging, published)
         (staging / "assets").mkdir()
         for asset in ASSETS:
             shutil.copyfile(template_folder / "assets" / asset, staging / "assets" / asset)
@@ -171,7 +163,7 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
             page.note = "The letter to this council is not published yet."
             continue
         word = letters_folder / row["file"]
-        if _sha256(word) != row["sha256"]:
+        if file_sha256(word) != row["sha256"]:
             page.note = "The letter to this council is not published yet."
             build.notes.append(f"{row['file']} is missing or changed since it was made (its SHA-256 is not the "
                                "manifest's): its page has no letter")
@@ -179,7 +171,7 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
         shutil.copyfile(word, staging / "letters" / row["file"])
         page.word = {"href": f"letters/{row['file']}", "kind": "Word document", "size": _size(word), "source": word}
         pdf = letters_folder / row["pdf"] if row.get("pdf") else None
-        if pdf is not None and _sha256(pdf) == row.get("pdf_sha256"):
+        if pdf is not None and file_sha256(pdf) == row.get("pdf_sha256"):
             shutil.copyfile(pdf, staging / "letters" / row["pdf"])
             page.pdf = {"href": f"letters/{row['pdf']}", "kind": "PDF", "size": _size(pdf)}
         with_letters.append(page)
@@ -193,12 +185,6 @@ def _size(path: Path) -> str:
         return f"{size / 1024 / 1024:.1f} MB"
     return f"{max(1, (size + 512) // 1024)} KB"
 
-
-def _sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 def _converted(paths: Sequence[Path], jobs: int) -> list[str]:
@@ -247,14 +233,14 @@ def _group_row(averages: Averages) -> dict[str, Any]:
     }
 
 
-def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], template_folder: Path, staging: Path,
-                 published: date | None) -> None:
+def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads: list[dict[str, str]],
+                 template_folder: Path, staging: Path, published: date | None) -> None:
     environment = _environment(template_folder)
     year = statistics.year
     common = {
         "year": year.end_year, "year_label": year.label, "period": year.period_text,
         "average_method": statistics.average_method, "few_cases": statistics.few_cases,
-        "published": f"{published.day} {published:%B %Y}" if published else None,
+        "published": long_date(published) if published else None,
     }
     groups = [_group_row(a) for a in statistics.averages.values()]
     councils = [{
@@ -270,6 +256,7 @@ def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], template_
             group_names=sorted({c["group"] for c in councils}))
     for name in ("about.html", "accessibility.html"):
         _render(environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
+    _render(environment, "data.html", staging / "data.html", root="", page="data", **common, downloads=downloads)
     for page in pages:
         entry = page.entry
         figures = letter_context(entry, published or date(year.end_year, 7, 1), Contact())
@@ -328,15 +315,13 @@ def _workbook(records: list[dict[str, Any]], groups: list[dict[str, Any]], day: 
     workbook.properties.creator = workbook.properties.lastModifiedBy = "Local Government and Social Care Ombudsman"
     buffer = io.BytesIO()
     workbook.save(buffer)
-    # openpyxl stamps the moment of saving as "modified"; the year's end instead, for the same bytes.
-    fixed = io.BytesIO()
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w") as target:
-        for name in source.namelist():
-            data = source.read(name)
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + f"{day.isoformat()}T00:00:00Z".encode(), data)
-            target.writestr(name, data)
-    return repack(fixed.getvalue(), day)
+    stamp = f"{day.isoformat()}T00:00:00Z".encode()
+
+    def fixed_moment(name: str, data: bytes) -> bytes:
+        # openpyxl stamps the moment of saving as "modified"; the year's end instead, for the same bytes.
+        return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data) if name == "docProps/core.xml" else data
+
+    return repack(buffer.getvalue(), day, fixed_moment)
 
 
 def _database(path: Path, records: list[dict[str, Any]], groups: list[dict[str, Any]]) -> None:

@@ -224,15 +224,20 @@ class Session:
         return [Path(f) for f in files if f is not None]
 
     def find_authorities(self, names: tuple[str, ...]) -> list[Authority]:
-        from ..register import UnknownAuthority
+        return find_authorities(self.register, names)
 
-        found = []
-        for name in names:
-            try:
-                found.append(self.register.find(name))
-            except UnknownAuthority as error:
-                raise click.BadParameter(f"{name!r} {error}", param_hint="'--authority'") from None
-        return found
+
+def find_authorities(register: Register, names: tuple[str, ...], option: str = "--authority") -> list[Authority]:
+    """The authorities named on the command line; an unknown name is a usage error, with suggestions."""
+    from ..register import UnknownAuthority
+
+    found = []
+    for name in names:
+        try:
+            found.append(register.find(name))
+        except UnknownAuthority as error:
+            raise click.BadParameter(f"{name!r} {error}", param_hint=f"'{option}'") from None
+    return found
 
 
 def average_method(name: str) -> AverageMethod:
@@ -282,13 +287,13 @@ def cli() -> None:
     """
 
 
-def with_progress(total: int, pdf: bool, show: bool, work: Callable[..., Any]) -> Any:
-    """A rich progress bar on a terminal; nothing on a pipe or in a scheduled job (the summary says it all)."""
+def with_progress(show: bool, tasks: list[tuple[str, int]], work: Callable[..., Any]) -> Any:
+    """``work`` given one callback a task (``advance(n)``): rich progress bars on a terminal; nothing on a pipe
+    or in a scheduled job (the summary says it all), where each callback is ``None``."""
     if not (show and sys.stderr.isatty()):
-        return work(None, None)
+        return work(*[None] * len(tasks))
     from rich.progress import Progress
 
     with Progress(transient=True, console=None) as bar:
-        docx_task = bar.add_task("Letters", total=total)
-        pdf_task = bar.add_task("PDF", total=total, visible=pdf)
-        return work(lambda n: bar.advance(docx_task, n), lambda n: bar.advance(pdf_task, n))
+        ids = [bar.add_task(label, total=total) for label, total in tasks]
+        return work(*[lambda n, task=task: bar.advance(task, n) for task in ids])

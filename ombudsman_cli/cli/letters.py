@@ -92,7 +92,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
 
         day = date.today()
         stderr(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
-    check_letter_date(day)
+    check_letter_date(day)  # a date from the config: refused before a warning about it, or any work
     if day <= year.end:
         stderr(f"Warning: the letters are dated {day:%d %B %Y}, before the year they review ({year.label}) has "
                "ended; is --letter-date (or [letters] dates) right?")
@@ -114,9 +114,9 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     stderr(f"Template: {template_path}{_which_template(template, settings.template, template_path, year.end_year)}")
     try:
         run = with_progress(
-            len(planned), pdf, output_format == "text",
-            lambda progress, pdf_progress: write_letters(planned, renderer, folder, workers, pdf, progress,
-                                                         pdf_progress, keep_others=bool(authority_names)),
+            output_format == "text", [("Letters", len(planned))] + ([("PDF", len(planned))] if pdf else []),
+            lambda progress, pdf_progress=None: write_letters(planned, renderer, folder, workers, pdf, progress,
+                                                              pdf_progress, keep_others=bool(authority_names)),
         )
     except KeyboardInterrupt:
         stderr(f"Interrupted: nothing in {folder} was changed (it holds what the last complete run wrote, and its "

@@ -12,7 +12,16 @@ import click
 from ..config import AUTH, SECURITY, load_settings
 from ..errors import Terminated, UsageError
 from ..years import BusinessYear
-from .base import EXIT_INTERRUPTED, EXIT_TERMINATED, BusinessYearType, cli, format_option, stderr
+from .base import (
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    BusinessYearType,
+    cli,
+    find_authorities,
+    format_option,
+    stderr,
+    with_progress,
+)
 
 
 @cli.command()
@@ -91,15 +100,7 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     register = load_register(settings.authorities)
 
     def codes(names: tuple[str, ...], option: str) -> list[str]:
-        from ..register import UnknownAuthority
-
-        found = []
-        for name in names:
-            try:
-                found.append(register.find(name).code)
-            except UnknownAuthority as error:
-                raise click.BadParameter(f"{name!r} {error}", param_hint=f"'{option}'") from None
-        return found
+        return [a.code for a in find_authorities(register, names, option)]
 
     options: dict[str, Any] = {"host": smtp_host, "port": smtp_port, "security": security, "username": username,
                                "sender": sender, "rate": rate}
@@ -122,9 +123,10 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
             transport, ledger = OutboxTransport(outbox_folder(folder)), None
         transport.open()
         try:
-            report = _with_progress(len(plan.ready[:limit] if limit else plan.ready), really_send and output_format == "table",
-                                    lambda progress: send_all(plan, transport, mail, ledger, limit, mail.rate if really_send else 0,
-                                                              progress))
+            report = with_progress(really_send and output_format == "table",
+                                   [("Sending", len(plan.ready[:limit] if limit else plan.ready))],
+                                   lambda progress: send_all(plan, transport, mail, ledger, limit,
+                                                             mail.rate if really_send else 0, progress))
         except KeyboardInterrupt:
             stderr(f"Interrupted between messages: {folder / 'send-log.csv'} records every message sent so far; run the "
                    "same command again to send the rest.")
@@ -138,16 +140,6 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     else:
         _print_report(report, folder, really_send)
     sys.exit(0 if report.ok else 1)
-
-
-def _with_progress(total: int, show: bool, work: Any) -> Any:
-    if not (show and sys.stderr.isatty()):
-        return work(None)
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("Sending", total=total)
-        return work(lambda n: bar.advance(task, n))
 
 
 def _print_report(report: Any, folder: Path, really_send: bool) -> None:
