@@ -17,8 +17,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
-
 _EXPORTS = {
     "load_register": "register",
     "Register": "register",
@@ -56,6 +54,18 @@ __all__ = ["__version__", *_EXPORTS]
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return package_version()
     if name in _EXPORTS:
         return getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
     raise AttributeError(f"module 'ombudsman_cli' has no attribute {name!r}")
+
+
+def package_version() -> str:
+    """The installed distribution's version, from its metadata (looked up only when asked for)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ombudsman")
+    except PackageNotFoundError:  # imported from a checkout that was never installed
+        return "0+unknown"

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, cast
 
 import click
 
-from .. import __version__
 from ..config import Settings, load_settings
 from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError
 from ..values import printable
@@ -267,8 +266,19 @@ def emit(text: str, output: Path | None) -> None:
         stderr(f"Wrote {output}")
 
 
+def show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """``--version``: the version in the installed package's metadata (so a wheel and its code agree)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from .. import package_version
+
+    click.echo(f"ombudsman, version {package_version()}")
+    ctx.exit()
+
+
 @click.group(cls=OmbudsmanGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "--version", "-V", prog_name="ombudsman")
+@click.option("--version", "-V", is_flag=True, expose_value=False, is_eager=True, callback=show_version,
+              help="Show the installed version and exit.")
 def cli() -> None:
     """Annual review letters from the ombudsman's decisions export.
 
