@@ -76,6 +76,21 @@ class FolderBusy(OmbudsmanError):
     """Another run is writing to (or sending from) the same folder."""
 
 
+class WrongFolder(OmbudsmanError):
+    """A folder given for one kind of output (letters, the site) holds another kind, another year, or files
+    ombudsman did not make; nothing was changed."""
+
+
+class ManifestProblem(OmbudsmanError):
+    """A letters folder's ``manifest.csv`` that cannot be trusted: cut short, a row twice, a file outside
+    the folder."""
+
+
+class LedgerProblem(OmbudsmanError):
+    """``send-log.csv`` cannot be written, or what was written did not read back: sending stops before the
+    next message, since a message whose outcome cannot be recorded could be sent twice."""
+
+
 class ConversionError(OmbudsmanError):
     """LibreOffice is missing, or did not produce every PDF it was asked for."""
 

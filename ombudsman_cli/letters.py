@@ -30,7 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConversionError, TemplateProblem, UsageError
+from .errors import ConversionError, TemplateProblem, UsageError, WrongFolder
+from .folders import FolderKind, claim
 from .locking import deferred_signals, folder_lock
 from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, file_sha256, read_manifest
 from .output import atomic_writer, neutralise
@@ -66,6 +67,8 @@ class PlannedLetter:
     entry: AuthorityStatistics
     filename: str
     context: dict[str, Any]
+    #: Planned for some councils only (``codes``): a run of these keeps the folder's other letters.
+    selected: bool = False
 
 
 @dataclass
@@ -127,7 +130,7 @@ def plan_letters(
     planned = []
     for entry in chosen:
         context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory)
-        planned.append(PlannedLetter(entry, f"{stems[entry.authority.code]}.docx", context))
+        planned.append(PlannedLetter(entry, f"{stems[entry.authority.code]}.docx", context, selected=bool(codes)))
     return planned
 
 
@@ -206,16 +209,25 @@ def write_letters(
     pdf: bool = False,
     progress: Progress | None = None,
     pdf_progress: Progress | None = None,
-    keep_others: bool = False,
+    keep_others: bool | None = None,
 ) -> LettersRun:
     """Write every planned letter into ``folder`` (and a PDF beside each with ``pdf``), and the manifest.
 
     The template is checked against every letter's variables before anything is made. Letters of an
-    earlier run that are not planned now are removed, or with ``keep_others`` (a run for some councils
-    only) kept. On any error or interruption the folder is left as it was, and the error goes on up;
+    earlier run that are not planned now are removed, or, for a run of some councils only (letters planned
+    with ``codes``, or ``keep_others``), kept. The folder must be new, empty, or the letters of the same
+    year (:class:`WrongFolder` otherwise, before anything is made); a file at one of the letters' names
+    that ombudsman did not make there is never replaced. On any error or interruption the folder is left as it was, and the error goes on up;
     PDFs that LibreOffice did not make are the exception: the letters go in without them, and a
     :class:`ConversionError` names them after.
     """
+    if keep_others is None:
+        keep_others = any(p.selected for p in planned)
+    year = planned[0].entry.year.end_year if planned else None
+    if year is not None:
+        claim(folder, FolderKind.LETTERS, year, "--out")
+    earlier = {row["file"]: row for row in read_manifest(folder)}
+    _refuse_foreign_targets(folder, planned, earlier)
     renderer.check([p.context for p in planned])
     if pdf:
         from .pdf import require_soffice
@@ -227,9 +239,8 @@ def write_letters(
             staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
             try:
                 run = _make_in(staging, folder, planned, renderer, jobs, pdf, progress, pdf_progress)
-                year = str(planned[0].entry.year.end_year) if planned else ""
                 with deferred_signals():
-                    _commit(run, staging, year, keep_others)
+                    _commit(run, staging, str(year or ""), keep_others)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
     except OSError as error:
@@ -238,6 +249,28 @@ def write_letters(
         raise ConversionError(f"{run.pdf_error} (The letters are in {folder}, and its manifest lists them and the "
                               "PDFs that were made.)")
     return run
+
+
+def _refuse_foreign_targets(folder: Path, planned: list[PlannedLetter], earlier: dict[str, dict[str, str]]) -> None:
+    """A Word file or PDF at a name this run writes, that the manifest does not list as made by ombudsman
+    (someone's own file, or a letter edited since), is never replaced: the run stops before it starts."""
+    foreign = []
+    for letter in planned:
+        before = earlier.get(letter.filename, {})
+        word = folder / letter.filename
+        if word.exists() and file_sha256(word) != before.get("sha256"):
+            foreign.append(letter.filename)
+        pdf = word.with_suffix(".pdf")
+        if pdf.exists() and not (before.get("pdf") == pdf.name and file_sha256(pdf) == before.get("pdf_sha256")):
+            foreign.append(pdf.name)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise WrongFolder(
+            f"{folder} holds {shown}, where this run would write its letters, and ombudsman did not make "
+            f"{'them' if len(foreign) > 1 else 'it'} as {'they are' if len(foreign) > 1 else 'it is'} (not in "
+            "the manifest, or changed since): nothing was written. Move them out of the folder (or delete them) "
+            "and run again."
+        )
 
 
 def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer: LetterRenderer, jobs: int,

@@ -17,10 +17,13 @@ flushing it to disk, so that a run stopped at any point can be resumed and sends
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -30,8 +33,9 @@ from typing import Any, Literal
 
 from .addresses import BadAddress, check_address, split_addresses
 from .config import MailSettings
-from .errors import OmbudsmanError, TemplateProblem, UsageError
+from .errors import LedgerProblem, OmbudsmanError, TemplateProblem, UsageError, WrongFolder
 from .locking import deferred_signals
+from .folders import FolderKind, expect
 from .manifest import MANIFEST_NAME, file_sha256, read_manifest
 from .templating import describe_failure, sandboxed_environment
 from .wording import long_date
@@ -43,6 +47,8 @@ EMAIL_TEMPLATE = "annual-review-email.txt"
 Attach = Literal["pdf", "docx", "both"]
 #: Outcomes in the ledger. ``sent``, ``refused`` and ``unknown`` are final: a rerun does not send again.
 SENT, REFUSED, DEFERRED, UNKNOWN, TEST = "sent", "refused", "deferred", "unknown", "test"
+#: Not handed over: the attachment changed between the plan and the moment of sending.
+CHANGED = "changed"
 FINAL = (SENT, REFUSED, UNKNOWN)
 LEDGER_FIELDS = ("time", "year", "authority", "code", "file", "sha256", "attachments", "message_id", "to", "cc",
                  "outcome", "reply", "refused")
@@ -65,6 +71,9 @@ class LedgerEntry:
     to: str = ""
     cc: str = ""
     reply: str = ""
+    file: str = ""
+    sha256: str = ""
+    refused: str = ""
 
 
 @dataclass
@@ -114,6 +123,10 @@ class SendPlan:
     done_before: list[tuple[str, LedgerEntry]] = field(default_factory=list)
     #: A proof run: every message to this one address, recorded as a test, never as sent to a council.
     to_self: str | None = None
+    #: Councils sent a letter that differs from the one in the folder now (made again since): --resend sends it.
+    changed_since_sent: list[str] = field(default_factory=list)
+    #: Lines of the ledger that cannot be read (kept; the councils they name count as possibly sent).
+    damaged_lines: list[DamagedLine] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
@@ -122,38 +135,172 @@ class SendPlan:
 
 # -- the ledger --------------------------------------------------------------------------------------
 
+#: Written just before a message is handed over; a ``sending`` row with no outcome after it is a message
+#: that may have gone (the run was killed, or its outcome could not be written): treated as ``unknown``.
+SENDING = "sending"
+_OUTCOMES = {SENDING, SENT, REFUSED, DEFERRED, UNKNOWN, TEST}
+_REFUSAL = re.compile(r"(?:^|;\s)([^\s;:]+@[^\s;:]+):\s(\d)\d\d")
+_CODE_LIKE = re.compile(r"^[A-Z]\d{8}$")
+
+
+@dataclass(frozen=True)
+class DamagedLine:
+    """A line of the ledger that cannot be read as a record: kept as it is, and every council it names
+    treated as possibly sent."""
+
+    line: int
+    text: str
+    codes: tuple[str, ...]
+
+
+@dataclass
+class CouncilLedger:
+    """What the ledger says of one council's letter in one year."""
+
+    #: Final entries (``sent``, ``refused``, ``unknown``, or a ``sending`` with no outcome after it).
+    final: list[LedgerEntry] = field(default_factory=list)
+    #: Recipients still owed the letter: put off (4xx) while the message went to the others.
+    owed: list[str] = field(default_factory=list)
+    #: The letters' SHA-256 as sent (``sent`` or ``unknown``).
+    sent_sha256: set[str] = field(default_factory=set)
+    damaged: list[DamagedLine] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return bool(self.final or self.damaged) and not self.owed
+
+
 class Ledger:
-    """``send-log.csv``: one row per message handed to a transport, appended and flushed to disk as it
-    happens (a power cut loses at most the message in flight, never the record of one sent)."""
+    """``send-log.csv``: what became of every message handed to the mail server.
+
+    Before a message is handed over, a ``sending`` row is written; after, its outcome. Each row is appended
+    on a line of its own (a file saved without a final newline is mended first), flushed to disk and read
+    back; if that fails the run stops before the next message, so no message goes whose outcome cannot
+    be recorded. A line that cannot be read is reported, kept, and counts as a message that may have gone
+    to every council it names: damage never causes a second send."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / LEDGER_NAME
 
-    def entries(self) -> list[LedgerEntry]:
+    def read(self) -> tuple[list[tuple[int, LedgerEntry]], list[DamagedLine]]:
+        """The records with their line numbers, and the lines that are not records."""
         try:
-            with self.path.open(newline="", encoding="utf-8") as handle:
-                return [LedgerEntry(**{k: row.get(k) or "" for k in LedgerEntry.__dataclass_fields__})
-                        for row in csv.DictReader(handle)]
+            text = self.path.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
-            return []
+            return [], []
+        except OSError as error:
+            raise LedgerProblem(f"{self.path} cannot be read ({error.strerror or error}): nothing was sent, since "
+                                "what was sent before cannot be known. Check its permissions.") from None
+        entries: list[tuple[int, LedgerEntry]] = []
+        damaged: list[DamagedLine] = []
+        lines = text.splitlines()
+        header = next(csv.reader([lines[0]]), []) if lines else []
+        known_header = header[:len(LEDGER_FIELDS)] == list(LEDGER_FIELDS)
+        for number, line in enumerate(lines[1:] if known_header else lines, start=2 if known_header else 1):
+            if not line.strip():
+                continue
+            try:
+                values = next(csv.reader([line]), [])
+            except csv.Error:
+                values = []
+            row = dict(zip(header, values)) if known_header and len(values) == len(header) else None
+            if row is None or row.get("outcome") not in _OUTCOMES or not _CODE_LIKE.match(row.get("code", "")):
+                codes = tuple(dict.fromkeys(v.strip() for v in (values or line.split(","))
+                                            if _CODE_LIKE.match(v.strip())))
+                damaged.append(DamagedLine(number, line, codes))
+                continue
+            entries.append((number, LedgerEntry(**{k: row.get(k) or "" for k in LedgerEntry.__dataclass_fields__})))
+        return entries, damaged
 
-    def final_by_code(self, year: BusinessYear) -> dict[str, list[LedgerEntry]]:
-        """Each council's ``sent``, ``refused`` or ``unknown`` entries for ``year``."""
-        found: dict[str, list[LedgerEntry]] = {}
-        for entry in self.entries():
-            if entry.outcome in FINAL and entry.year == str(year.end_year):
-                found.setdefault(entry.code, []).append(entry)
+    def entries(self) -> list[LedgerEntry]:
+        return [entry for _, entry in self.read()[0]]
+
+    def by_code(self, year: BusinessYear) -> dict[str, CouncilLedger]:
+        """What the ledger says of each council's letter for ``year``."""
+        entries, damaged = self.read()
+        found: dict[str, CouncilLedger] = {}
+        pending: dict[tuple[str, str], LedgerEntry] = {}
+        for _, entry in entries:
+            if entry.year != str(year.end_year) or entry.outcome == TEST:
+                continue
+            council = found.setdefault(entry.code, CouncilLedger())
+            key = (entry.code, entry.message_id)
+            if entry.outcome == SENDING:
+                pending[key] = entry
+                continue
+            pending.pop(key, None)
+            recipients = split_addresses(entry.to) + split_addresses(entry.cc)
+            if entry.outcome in (SENT, UNKNOWN):
+                council.final.append(entry)
+                council.sent_sha256.add(entry.sha256)
+                put_off = {m.group(1).lower() for m in _REFUSAL.finditer(entry.refused) if m.group(2) == "4"}
+                for recipient in recipients:
+                    if recipient.lower() in put_off:
+                        if recipient.lower() not in map(str.lower, council.owed):
+                            council.owed.append(recipient)
+                    else:
+                        council.owed = [o for o in council.owed if o.lower() != recipient.lower()]
+            elif entry.outcome == REFUSED:
+                council.final.append(entry)
+                council.owed = [o for o in council.owed if o.lower() not in map(str.lower, recipients)]
+        for (code, _), entry in pending.items():
+            council = found[code]
+            council.final.append(replace(entry, outcome=UNKNOWN,
+                                         reply="the run stopped while handing this message over: it may have arrived"))
+            council.sent_sha256.add(entry.sha256)
+            council.owed = [o for o in council.owed
+                            if o.lower() not in map(str.lower, split_addresses(entry.to) + split_addresses(entry.cc))]
+        for line in damaged:
+            for code in line.codes:
+                found.setdefault(code, CouncilLedger()).damaged.append(line)
         return found
 
+    def damaged(self) -> list[DamagedLine]:
+        return self.read()[1]
+
     def append(self, row: dict[str, Any]) -> None:
-        new = not self.path.exists() or self.path.stat().st_size == 0
-        with self.path.open("a", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=LEDGER_FIELDS, lineterminator="\n")
-            if new:
-                writer.writeheader()
-            writer.writerow({k: row.get(k, "") for k in LEDGER_FIELDS})
-            handle.flush()
-            os.fsync(handle.fileno())
+        """One record, on a line of its own, on disk and read back; :class:`LedgerProblem` if not."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=LEDGER_FIELDS, lineterminator="\n")
+        writer.writerow({k: _one_line(row.get(k, "")) for k in LEDGER_FIELDS})
+        record = buffer.getvalue().encode("utf-8")
+        try:
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                size = os.fstat(descriptor).st_size
+                if size == 0:
+                    record = (",".join(LEDGER_FIELDS) + "\n").encode() + record
+                elif not _ends_with_newline(self.path, size):
+                    record = b"\n" + record  # saved without a final newline: never glue a record onto it
+                written = 0
+                while written < len(record):
+                    written += os.write(descriptor, record[written:])
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+            with self.path.open("rb") as handle:
+                handle.seek(size)
+                back = handle.read(len(record))
+        except OSError as error:
+            raise LedgerProblem(
+                f"{self.path} cannot be written ({error.strerror or error}): sending stopped, and no further "
+                "message went, since its outcome could not be recorded. Free the disk or fix the permissions, "
+                "then run the same command again."
+            ) from None
+        if back != record:
+            raise LedgerProblem(f"{self.path} did not read back what was written to it: sending stopped. Check the "
+                                "disk, then run the same command again.")
+
+
+def _ends_with_newline(path: Path, size: int) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) in (b"\n", b"\r")
+
+
+def _one_line(value: Any) -> str:
+    """A server's reply can hold line breaks; the ledger keeps one record a line."""
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
 
 
 # -- planning ----------------------------------------------------------------------------------------
@@ -233,7 +380,12 @@ def plan_sending(
     ``resend``), less those already sent, refused or of unknown fate (unless in ``resend``), with each
     problem listed. Every message's subject and body are written here, so that a template error stops
     the run before anything is sent."""
+    expect(folder, FolderKind.LETTERS, year.end_year, "--letters")
     rows = read_manifest(folder)
+    if rows and not any(row["year"] == str(year.end_year) for row in rows):
+        years = sorted({row["year"] for row in rows})
+        raise WrongFolder(f"{folder} holds letters for {', '.join(BusinessYear(int(y)).label for y in years if y.isdigit())}"
+                          f", not {year.label}: give that year with --year, or its letters folder with --letters.")
     if not rows:
         raise NothingToSend(f"{folder / MANIFEST_NAME} does not exist or lists no letters: run 'ombudsman letters "
                             f"--year {year.end_year} --pdf' first, or give the folder with --letters")
@@ -245,17 +397,25 @@ def plan_sending(
     if settings.sender is None:
         raise UsageError("no sender: set [email] from in ombudsman.toml, or pass --from ADDRESS")
     sender = check_address(settings.sender)
-    before = Ledger(folder).final_by_code(year)
-    plan = SendPlan(folder, year, to_self=check_address(to_self) if to_self else None)
+    ledger = Ledger(folder)
+    before = ledger.by_code(year)
+    plan = SendPlan(folder, year, to_self=check_address(to_self) if to_self else None,
+                    damaged_lines=ledger.damaged())
     for row in rows:
         if wanted and row["code"] not in wanted:
             continue
         if row.get("year") and row["year"] != str(year.end_year):
             continue  # a letter of another year in the same folder
         authority = row["authority"]
-        if row["code"] in before and row["code"] not in resend:
-            plan.done_before.append((authority, before[row["code"]][-1]))
-            continue
+        record = before.get(row["code"])
+        owed: list[str] | None = None
+        if record is not None and row["code"] not in resend:
+            if record.sent_sha256 and row["sha256"] not in record.sent_sha256:
+                plan.changed_since_sent.append(authority)
+            if record.done:
+                plan.done_before.append((authority, _last_word(record)))
+                continue
+            owed = [address.lower() for address in record.owed] if record.owed else None
         letter = folder / row["file"]
         if file_sha256(letter) != row["sha256"]:
             plan.changed.append(authority)
@@ -273,16 +433,32 @@ def plan_sending(
         if not to:
             plan.unaddressed.append(authority)
             continue
+        if owed is not None:  # the message went to the others: only those put off are still owed it
+            to, cc = [a for a in to if a.lower() in owed], [a for a in cc if a.lower() in owed]
+            if not to and not cc:
+                plan.done_before.append((authority, _last_word(record)))  # type: ignore[arg-type]
+                continue
+            if not to:
+                to, cc = cc, []
         subject, body, html = template.render(email_context(row, year))
         if to_self:
             subject, to, cc = f"[TEST for {', '.join(to + cc)}] {subject}", [check_address(to_self)], []
         plan.ready.append(Outgoing(row, to, cc, attachments, subject, body, html,
                                    message_id(year, row, sender, test=bool(to_self)),
-                                   before.get(row["code"], [])))
+                                   record.final if record is not None else []))
     if attach != "docx" and plan.missing_attachments and not plan.ready and not any(r.get("pdf") for r in rows):
         raise NothingToSend(f"{folder} has no PDFs: run 'ombudsman letters --year {year.end_year} --pdf' first, or "
                             "send the Word letters with --attach docx")
     return plan
+
+
+def _last_word(record: CouncilLedger) -> LedgerEntry:
+    """The entry that says why a council is not sent its letter again."""
+    if record.final:
+        return record.final[-1]
+    line = record.damaged[-1]
+    return LedgerEntry("", "", "", line.codes[0] if line.codes else "", UNKNOWN,
+                       reply=f"line {line.line} of {LEDGER_NAME} is damaged and names this council: it may have been sent")
 
 
 def _attachments(folder: Path, row: dict[str, str], attach: Attach) -> list[Path] | str:
@@ -307,9 +483,33 @@ def message_id(year: BusinessYear, row: dict[str, str], sender: str, test: bool 
     return f"<ombudsman.{kind}{year.end_year}.{row['code'].lower()}.{row['sha256'][:16]}@{domain}>"
 
 
-def build_message(outgoing: Outgoing, settings: MailSettings, now: datetime | None = None) -> EmailMessage:
+def read_attachments(outgoing: Outgoing) -> dict[Path, bytes]:
+    """Each attachment's bytes, read once and checked against the SHA-256 the manifest recorded, so that
+    what is sent is what was checked; :class:`AttachmentChanged` for one changed since it was made."""
+    expected = {outgoing.row["file"]: outgoing.row.get("sha256", ""),
+                outgoing.row.get("pdf", ""): outgoing.row.get("pdf_sha256", "")}
+    contents = {}
+    for path in outgoing.attachments:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise AttachmentChanged(f"{path.name} cannot be read ({error.strerror or error})") from None
+        if hashlib.sha256(data).hexdigest() != expected.get(path.name):
+            raise AttachmentChanged(f"{path.name} changed after it was made (its SHA-256 is not the manifest's); "
+                                    "make the letters again")
+        contents[path] = data
+    return contents
+
+
+class AttachmentChanged(OmbudsmanError):
+    """An attachment that is not, at the moment of sending, the file the manifest describes."""
+
+
+def build_message(outgoing: Outgoing, settings: MailSettings, now: datetime | None = None,
+                  contents: dict[Path, bytes] | None = None) -> EmailMessage:
     """``multipart/mixed``: the text (with its HTML alternative, if any) and the letter attached, named
-    as its file; From, Reply-To, Message-ID and Date set."""
+    as its file; From, Reply-To, Message-ID and Date set. ``contents`` are the attachments' bytes as
+    checked (read here if not given)."""
     message = EmailMessage()
     message["From"] = settings.sender or ""
     message["To"] = ", ".join(outgoing.to)
@@ -325,7 +525,8 @@ def build_message(outgoing: Outgoing, settings: MailSettings, now: datetime | No
         message.add_alternative(outgoing.html, subtype="html")
     for path in outgoing.attachments:
         maintype, subtype = _MEDIA_TYPES[path.suffix.lower()]
-        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=path.name)
+        data = contents[path] if contents is not None else path.read_bytes()
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=path.name)
     if message.get_content_type() != "multipart/mixed":
         message.make_mixed()
     return message
@@ -364,6 +565,20 @@ class SendReport:
         return self.plan.problems == 0 and all(d.outcome in (SENT, TEST, "written") for _, d, _ in self.deliveries) \
             and not self.interrupted and not self.stopped and not any(d.refused for _, d, _ in self.deliveries)
 
+    @property
+    def waiting(self) -> list[tuple[str, list[str]]]:
+        """(council, recipients) still owed the letter after this run: put off (4xx), alone or as a whole
+        message; a rerun sends to them, and only them."""
+        owed = []
+        for outgoing, delivery, _ in self.deliveries:
+            if delivery.outcome == DEFERRED:
+                owed.append((outgoing.authority, outgoing.to + outgoing.cc))
+            elif delivery.outcome == SENT:
+                put_off = [a for a, reply in delivery.refused.items() if reply.startswith("4")]
+                if put_off:
+                    owed.append((outgoing.authority, put_off))
+        return owed
+
     def to_dict(self) -> dict[str, Any]:
         plan = self.plan
         return {
@@ -384,6 +599,9 @@ class SendReport:
             "missing_attachments": [{"authority": a, "problem": p} for a, p in plan.missing_attachments],
             "sent_before": [{"authority": a, "outcome": e.outcome, "time": e.time, "message_id": e.message_id}
                             for a, e in plan.done_before],
+            "waiting": [{"authority": a, "recipients": r} for a, r in self.waiting],
+            "changed_since_sent": plan.changed_since_sent,
+            "damaged_ledger_lines": [{"line": d.line, "text": d.text, "codes": list(d.codes)} for d in plan.damaged_lines],
             "interrupted": self.interrupted,
             "stopped": self.stopped,
         }
@@ -415,11 +633,19 @@ def send_all(
                 if wait > 0:
                     sleep(wait)
             next_start = clock() + interval
+            try:
+                contents = read_attachments(outgoing)
+            except AttachmentChanged as error:  # changed during the run: refused here, never sent
+                plan.changed.append(outgoing.authority)
+                report.deliveries.append((outgoing, Delivery(CHANGED, str(error)), 0))
+                continue
             # Serialised once, as it goes over the wire (CRLF line ends): what the outbox holds is what is sent.
-            data = build_message(outgoing, settings).as_bytes(policy=policy.SMTP)
+            data = build_message(outgoing, settings, contents=contents).as_bytes(policy=policy.SMTP)
             # From handing the message over to recording what became of it, Ctrl-C and SIGTERM wait: a
             # message the server took is always in the ledger, so a rerun never sends it again.
             with deferred_signals() as arrived:
+                if ledger is not None:  # written first: a message goes only if the ledger can take its record
+                    ledger.append(_ledger_row(plan.year, outgoing, Delivery(TEST if plan.to_self else SENDING)))
                 if hasattr(transport, "stop_waiting"):
                     transport.stop_waiting = lambda: bool(arrived)  # no retry waits out a Ctrl-C
                 delivery = transport.deliver(outgoing, data, settings.sender or "", outgoing.to + outgoing.cc)

@@ -36,6 +36,7 @@ from typing import Any
 
 from .chart import chart_svg
 from .errors import OmbudsmanError, TemplateProblem
+from .folders import FolderKind, claim, expect
 from .letter_html import letter_as_html
 from .letters import file_stems
 from .manifest import file_sha256, read_manifest
@@ -97,9 +98,15 @@ def build_site(
     jobs: int = 1,
     published: date | None = None,
 ) -> SiteBuild:
-    """Write the year's site into ``out`` (replacing what an earlier build put there)."""
+    """Write the year's site into ``out``, replacing what an earlier build put there and keeping every file
+    it did not make (a ``CNAME``, a verification page). ``out`` must be new, empty or the site of the same
+    year, and ``letters_folder`` the letters (:class:`WrongFolder` otherwise, before anything is written)."""
     template_folder = site_template_folder(templates)
-    _check_folder(out)
+    year = statistics.year.end_year
+    if letters_folder is not None:
+        expect(letters_folder, FolderKind.LETTERS, year, "--letters")
+    _check_folder(out, year)
+    foreign = _foreign_files(out)
     councils = [e for e in statistics.authorities if e.authority.group and e.authority.is_active_in(statistics.year)]
     rows = {row["code"]: row for row in read_manifest(letters_folder)} if letters_folder else {}
     stems = file_stems([e.authority for e in councils])
@@ -121,6 +128,7 @@ def build_site(
         for asset in ASSETS:
             shutil.copyfile(template_folder / "assets" / asset, staging / "assets" / asset)
         build.files = _manifest(staging)
+        _keep_foreign(foreign, out, staging, build)
         _swap_in(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -128,14 +136,61 @@ def build_site(
     return build
 
 
-def _check_folder(out: Path) -> None:
-    """Refuse to replace a folder that holds anything but an earlier build of the site."""
-    if out.exists() and not out.is_dir():
-        raise SiteProblem(f"{out} is a file; give a folder for the site with --out")
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file():
-        raise SiteProblem(f"{out} is not empty and holds no site made by ombudsman (no {MANIFEST}); building the site "
-                          "there would replace what it holds. Give an empty or new folder with --out.")
+def _check_folder(out: Path, year: int) -> None:
+    """Refuse to build in a folder that holds anything but an earlier build of this year's site."""
+    claim(out, FolderKind.SITE, year, "--out")
     out.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _foreign_files(out: Path) -> dict[str, str | None]:
+    """Files of an earlier build that it did not make, or that were changed since: relative path -> the
+    SHA-256 the build gave it (``None`` for a file it never made)."""
+    if not out.is_dir():
+        return {}
+    made: dict[str, str] = {}
+    try:
+        with (out / MANIFEST).open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("file") and row.get("sha256"):
+                    made[row["file"]] = row["sha256"]
+    except (OSError, UnicodeDecodeError, csv.Error):
+        pass
+    foreign: dict[str, str | None] = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_dir() and not path.is_symlink():
+            continue
+        relative = path.relative_to(out).as_posix()
+        if relative == MANIFEST:
+            continue
+        if relative not in made or path.is_symlink() or file_sha256(path) != made[relative]:
+            foreign[relative] = made.get(relative)
+    return foreign
+
+
+def _keep_foreign(foreign: dict[str, str | None], out: Path, staging: Path, build: SiteBuild) -> None:
+    """Carry the files that the earlier build did not make into the new one; refuse (before the site
+    changes) when the new build would replace one of them."""
+    clashes = sorted(relative for relative in foreign if (staging / relative).exists()
+                     or any((staging / parent).is_file() for parent in Path(relative).parents if str(parent) != "."))
+    if clashes:
+        shown = ", ".join(clashes[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+        raise SiteProblem(
+            f"{out} holds {shown}, which ombudsman did not make there (or which {'were' if len(clashes) > 1 else 'was'} "
+            f"changed since), and this build would replace {'them' if len(clashes) > 1 else 'it'}: nothing was "
+            "changed. Move them out of the site folder (or delete them) and build again."
+        )
+    for relative in foreign:
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        source = out / relative
+        if source.is_symlink():
+            os.symlink(os.readlink(source), target)
+        else:
+            shutil.copy2(source, target)
+    if foreign:
+        shown = ", ".join(list(foreign)[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        build.notes.append(f"kept {len(foreign)} file{'s' if len(foreign) != 1 else ''} that ombudsman did not make: "
+                           f"{shown}")
 
 
 def _swap_in(staging: Path, out: Path) -> None:

@@ -83,6 +83,23 @@ def send(runner, *extra):
 
 
 def ledger(folder: Path) -> list[dict[str, str]]:
+    """The ledger's outcome rows. Each follows the ``sending`` row written just before its message was handed
+    over (checked here, so that every outcome had its record on disk before the message went)."""
+    rows = all_ledger_rows(folder)
+    outcomes = []
+    for number, row in enumerate(rows):
+        if row["outcome"] in ("sending", "test") and row["reply"] == "" and \
+                number + 1 < len(rows) and rows[number + 1]["message_id"] == row["message_id"]:
+            continue
+        assert row["outcome"] != "sending", f"a message with no outcome: {row}"
+        if row["outcome"] not in ("test",) or row["reply"]:
+            assert number > 0 and rows[number - 1]["message_id"] == row["message_id"] and \
+                rows[number - 1]["outcome"] in ("sending", "test"), f"no sending row before {row}"
+        outcomes.append(row)
+    return outcomes
+
+
+def all_ledger_rows(folder: Path) -> list[dict[str, str]]:
     path = folder / "send-log.csv"
     if not path.exists():
         return []
