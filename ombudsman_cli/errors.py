@@ -97,3 +97,24 @@ class ConversionError(OmbudsmanError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM arrived: stop as cleanly as after Ctrl-C (the command line exits 143)."""
+
+
+#: Secrets this process holds (the SMTP password or token): never shown, whatever the message.
+_SECRETS: set[str] = set()
+
+
+def hide_secret(secret: str) -> None:
+    """Have :func:`redact` hide ``secret`` (and its longer fragments) from every message from now on."""
+    if secret:
+        _SECRETS.add(secret)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret, and any piece of one of 8 characters or more, replaced by ``***``."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+        for start in range(len(secret) - 7):  # a piece of a long secret (a token cut short) is secret too
+            piece = secret[start:start + 8]
+            if piece in text:
+                text = text.replace(piece, "***")
+    return text

@@ -14,7 +14,7 @@ import csv
 import os
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from .errors import WrongFolder
@@ -27,7 +27,7 @@ _OWN_HIDDEN = (LOCK_NAME, ".ombudsman-run-")
 _SITE_DATA = re.compile(r"^data/ombudsman-(\d{4})\.")
 
 
-class FolderKind(str, Enum):
+class FolderKind(StrEnum):
     LETTERS = "letters"
     SITE = "site"
 
@@ -64,11 +64,11 @@ def identify(folder: Path) -> FolderIdentity | None:
             header = next(reader, [])
             if header[:2] == ["authority", "code"] and "year" in header:
                 at = header.index("year")
-                years = {row[at] for row in reader if len(row) > at and row[at].isdigit()}
-                return FolderIdentity(FolderKind.LETTERS, int(years.pop()) if len(years) == 1 else None)
+                letter_years = {int(row[at]) for row in reader if len(row) > at and row[at].isdigit()}
+                return FolderIdentity(FolderKind.LETTERS, letter_years.pop() if len(letter_years) == 1 else None)
             if header == SITE_MANIFEST_HEADER:
-                years = {int(m.group(1)) for row in reader if row and (m := _SITE_DATA.match(row[0]))}
-                return FolderIdentity(FolderKind.SITE, years.pop() if len(years) == 1 else None)
+                site_years = {int(m.group(1)) for row in reader if row and (m := _SITE_DATA.match(row[0]))}
+                return FolderIdentity(FolderKind.SITE, site_years.pop() if len(site_years) == 1 else None)
     except (OSError, UnicodeDecodeError, csv.Error):
         pass
     return None

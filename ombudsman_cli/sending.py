@@ -31,11 +31,11 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from .addresses import BadAddress, check_address, split_addresses
+from .addresses import BadAddress, check_address, format_mailbox, parse_mailbox, split_addresses
 from .config import MailSettings
 from .errors import LedgerProblem, OmbudsmanError, TemplateProblem, UsageError, WrongFolder
-from .locking import deferred_signals
 from .folders import FolderKind, expect
+from .locking import deferred_signals
 from .manifest import MANIFEST_NAME, file_sha256, read_manifest
 from .templating import describe_failure, sandboxed_environment
 from .wording import long_date
@@ -394,12 +394,12 @@ def plan_sending(
     unknown = sorted(wanted - known)
     if unknown:
         raise UsageError(f"no letter in {folder / MANIFEST_NAME} for {', '.join(unknown)}")
-    if settings.sender is None:
-        raise UsageError("no sender: set [email] from in ombudsman.toml, or pass --from ADDRESS")
-    sender = check_address(settings.sender)
+    sender = envelope_sender(settings)
+    if to_self:
+        to_self = checked_mailbox(to_self, "--to-self")[1]
     ledger = Ledger(folder)
     before = ledger.by_code(year)
-    plan = SendPlan(folder, year, to_self=check_address(to_self) if to_self else None,
+    plan = SendPlan(folder, year, to_self=to_self or None,
                     damaged_lines=ledger.damaged())
     for row in rows:
         if wanted and row["code"] not in wanted:
@@ -442,7 +442,7 @@ def plan_sending(
                 to, cc = cc, []
         subject, body, html = template.render(email_context(row, year))
         if to_self:
-            subject, to, cc = f"[TEST for {', '.join(to + cc)}] {subject}", [check_address(to_self)], []
+            subject, to, cc = f"[TEST for {', '.join(to + cc)}] {subject}", [to_self], []
         plan.ready.append(Outgoing(row, to, cc, attachments, subject, body, html,
                                    message_id(year, row, sender, test=bool(to_self)),
                                    record.final if record is not None else []))
@@ -450,6 +450,22 @@ def plan_sending(
         raise NothingToSend(f"{folder} has no PDFs: run 'ombudsman letters --year {year.end_year} --pdf' first, or "
                             "send the Word letters with --attach docx")
     return plan
+
+
+def checked_mailbox(value: str | None, option: str) -> tuple[str, str]:
+    """(display name, address) of a sender or recipient given by an option or setting; :class:`UsageError`
+    naming ``option`` if it is not one email address (or holds a line break)."""
+    try:
+        return parse_mailbox(value or "")
+    except BadAddress as error:
+        raise UsageError(f"{option}: {error}") from None
+
+
+def envelope_sender(settings: MailSettings) -> str:
+    """The address the server is told the messages come from (``[email] from`` may carry a name)."""
+    if not settings.sender:
+        raise UsageError("no sender: set [email] from in ombudsman.toml, or pass --from ADDRESS")
+    return checked_mailbox(settings.sender, "[email] from (or --from)")[1]
 
 
 def _last_word(record: CouncilLedger) -> LedgerEntry:
@@ -511,12 +527,12 @@ def build_message(outgoing: Outgoing, settings: MailSettings, now: datetime | No
     as its file; From, Reply-To, Message-ID and Date set. ``contents`` are the attachments' bytes as
     checked (read here if not given)."""
     message = EmailMessage()
-    message["From"] = settings.sender or ""
+    message["From"] = format_mailbox(settings.sender or "")
     message["To"] = ", ".join(outgoing.to)
     if outgoing.cc:
         message["Cc"] = ", ".join(outgoing.cc)
     if settings.reply_to:
-        message["Reply-To"] = settings.reply_to
+        message["Reply-To"] = format_mailbox(settings.reply_to)
     message["Subject"] = outgoing.subject
     message["Date"] = format_datetime(now or datetime.now().astimezone())
     message["Message-ID"] = outgoing.message_id
@@ -625,6 +641,7 @@ def send_all(
     messages = plan.ready[:limit] if limit is not None else plan.ready
     report.not_attempted = len(plan.ready) - len(messages)
     interval = 60 / rate if rate else 0.0
+    sender = envelope_sender(settings)
     next_start = clock()
     try:
         for number, outgoing in enumerate(messages):
@@ -648,7 +665,7 @@ def send_all(
                     ledger.append(_ledger_row(plan.year, outgoing, Delivery(TEST if plan.to_self else SENDING)))
                 if hasattr(transport, "stop_waiting"):
                     transport.stop_waiting = lambda: bool(arrived)  # no retry waits out a Ctrl-C
-                delivery = transport.deliver(outgoing, data, settings.sender or "", outgoing.to + outgoing.cc)
+                delivery = transport.deliver(outgoing, data, sender, outgoing.to + outgoing.cc)
                 report.deliveries.append((outgoing, delivery, len(data)))
                 if ledger is not None:
                     recorded = delivery

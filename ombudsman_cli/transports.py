@@ -13,8 +13,11 @@ and is never printed, logged or written.
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import os
 import re
+import signal
 import smtplib
 import ssl
 import subprocess
@@ -23,7 +26,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .config import MailSettings
-from .errors import OmbudsmanError, UsageError
+from .errors import OmbudsmanError, UsageError, hide_secret
 from .sending import DEFERRED, REFUSED, SENT, UNKNOWN, Delivery, Outgoing
 
 PASSWORD_VARIABLE = "OMBUDSMAN_SMTP_PASSWORD"
@@ -41,21 +44,39 @@ def read_secret(settings: MailSettings) -> str | None:
     ``password_command`` (as msmtp's ``passwordeval``), else none."""
     secret = os.environ.get(PASSWORD_VARIABLE)
     if secret:
+        hide_secret(secret)
         return secret
     if settings.password_command:
-        try:
-            result = subprocess.run(["/bin/sh", "-c", settings.password_command], stdin=subprocess.DEVNULL,
-                                    capture_output=True, timeout=60, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise UsageError(f"[email] password_command could not be run ({type(error).__name__})") from None
-        if result.returncode != 0:
+        returncode, output = _run_password_command(settings.password_command)
+        if returncode != 0:
             # Its output is not shown: it may hold part of the secret.
-            raise UsageError(f"[email] password_command failed (exit {result.returncode}); run it yourself to see why")
-        secret = result.stdout.decode("utf-8", "replace").rstrip("\r\n")
+            raise UsageError(f"[email] password_command failed (exit {returncode}); run it yourself to see why")
+        secret = output.decode("utf-8", "replace").rstrip("\r\n")
         if not secret:
             raise UsageError("[email] password_command printed nothing")
+        hide_secret(secret)
         return secret
     return None
+
+
+def _run_password_command(command: str) -> tuple[int, bytes]:
+    """Run ``command`` in a process group of its own, so that Ctrl-C, SIGTERM or a time-out ends it with
+    everything it started (a password manager's agent, a prompt), never leaving them behind."""
+    try:
+        process = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as error:
+        raise UsageError(f"[email] password_command could not be run ({type(error).__name__})") from None
+    try:
+        output, _ = process.communicate(timeout=60)
+    except BaseException as error:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        if isinstance(error, subprocess.TimeoutExpired):
+            raise UsageError("[email] password_command did not finish in 60 seconds") from None
+        raise
+    return process.returncode, output
 
 
 class OutboxTransport:
@@ -144,7 +165,7 @@ class SmtpTransport:
 
                     smtp.auth("XOAUTH2", xoauth2)
                 else:
-                    smtp.login(settings.username, secret)
+                    _login(smtp, settings.username, secret)
         except BaseException:
             _close(smtp)
             raise
@@ -245,6 +266,27 @@ def _data(smtp: smtplib.SMTP, data: bytes) -> tuple[int, bytes]:
         return smtp.getreply()
     except (smtplib.SMTPServerDisconnected, OSError) as error:
         raise _HandedOver(_reason(error)) from None
+
+
+def _login(smtp: smtplib.SMTP, username: str, secret: str) -> None:
+    """AUTH PLAIN (or LOGIN) with the name and password in UTF-8: smtplib's own login encodes them as
+    ASCII and fails on a password such as ``ß£`` before the server has seen it."""
+    smtp.ehlo_or_helo_if_needed()
+    methods = smtp.esmtp_features.get("auth", "").upper().split()
+    if not methods:
+        raise smtplib.SMTPNotSupportedError("the server does not offer a login (no AUTH); remove [email] username")
+
+    def b64(text: str) -> str:
+        return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+    if "PLAIN" in methods or "LOGIN" not in methods:
+        code, reply = smtp.docmd("AUTH", "PLAIN " + b64(f"\0{username}\0{secret}"))
+    else:
+        code, reply = smtp.docmd("AUTH", "LOGIN " + b64(username))
+        if code == 334:
+            code, reply = smtp.docmd(b64(secret))
+    if code not in (235, 503):
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _close(smtp: smtplib.SMTP) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from ..config import Settings, load_settings
-from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError
+from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError, redact
 from ..values import printable
 from ..years import BusinessYear, parse_business_year
 
@@ -42,11 +42,11 @@ class OmbudsmanGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except UsageError as error:
-                raise click.UsageError(printable(str(error), multiline=True)) from None
+                raise click.UsageError(printable(redact(str(error)), multiline=True)) from None
             except OmbudsmanError as error:
-                raise click.ClickException(printable(str(error), multiline=True)) from None
+                raise click.ClickException(printable(redact(str(error)), multiline=True)) from None
             except OSError as error:  # a folder that cannot be written, a disk that is full
-                raise click.ClickException(printable(describe_os_error(error), multiline=True)) from None
+                raise click.ClickException(printable(redact(describe_os_error(error)), multiline=True)) from None
             except Terminated:
                 stderr("Stopped (SIGTERM).")
                 ctx.exit(EXIT_TERMINATED)
@@ -58,9 +58,9 @@ class OmbudsmanGroup(click.Group):
             except Exception as error:
                 if os.environ.get("OMBUDSMAN_DEBUG"):
                     raise
-                raise click.ClickException(printable(
+                raise click.ClickException(printable(redact(
                     f"unexpected error ({type(error).__name__}: {error}). This is a bug in ombudsman: please report "
-                    "it with the command you ran (set OMBUDSMAN_DEBUG=1 to see where it happened).", multiline=True
+                    "it with the command you ran (set OMBUDSMAN_DEBUG=1 to see where it happened)."), multiline=True
                 )) from None
 
 

@@ -124,6 +124,12 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         sys.exit(EXIT_TERMINATED if isinstance(sys.exc_info()[1], Terminated) else EXIT_INTERRUPTED)
     for note in _folder_notes(run):
         stderr(note)
+    resend = _changed_since_sent(run, year)
+    if resend:
+        stderr(f"Sent before, and changed since: {len(resend)} council{'s' if len(resend) != 1 else ''} hold"
+               f"{'s' if len(resend) == 1 else ''} a letter that differs from this one ({', '.join(resend[:10])}"
+               f"{' and more' if len(resend) > 10 else ''}). 'send' will not send it again by itself; to send the new "
+               f"letter: ombudsman send --year {year.end_year} --send --resend NAME.")
     pdfs = sum(1 for w in run.letters if w.pdf)
     if output_format == "json":
         from ..letters import manifest_rows
@@ -133,11 +139,22 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
             "year": year.end_year, "template": str(template_path), "folder": str(folder),
             "letter_date": day.isoformat(), "letters": len(run.letters), "pdfs": pdfs,
             "manifest": str(run.manifest), "files": manifest_rows(run.letters),
-            "kept": run.kept, "removed": run.removed, "unlisted": run.unlisted,
+            "kept": run.kept, "removed": run.removed, "unlisted": run.unlisted, "changed_since_sent": resend,
         }), nl=False)
     else:
-        made = f"{len(run.letters)} letter{'s' if len(run.letters) != 1 else ''}" + (f" and {pdfs} PDFs" if pdf else "")
+        made = f"{len(run.letters)} letter{'s' if len(run.letters) != 1 else ''}" + \
+            (f" and {pdfs} PDF{'s' if pdfs != 1 else ''}" if pdf else "")
         click.echo(f"Wrote {made} for {year.label} to {folder} (manifest: {run.manifest}).")
+
+
+def _changed_since_sent(run: Any, year: BusinessYear) -> list[str]:
+    """The councils whose letter, as now written, is not the one the send ledger says they were sent."""
+    from ..sending import Ledger
+
+    sent = Ledger(run.folder).by_code(year)
+    return [w.planned.context["authority"] for w in run.letters
+            if (record := sent.get(w.planned.context["code"])) and record.sent_sha256
+            and w.sha256 not in record.sent_sha256]
 
 
 def _which_template(given: Path | None, configured: Path | None, found: Path, year: int) -> str:

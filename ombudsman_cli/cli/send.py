@@ -80,6 +80,7 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     from ..sending import (
         EmailTemplate,
         Ledger,
+        checked_mailbox,
         clear_outbox,
         find_email_template,
         outbox_folder,
@@ -107,6 +108,12 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     mail = replace(settings.email, **{k: v for k, v in options.items() if v is not None})
     if mail.auth not in AUTH:
         raise UsageError(f"[email] auth must be one of {', '.join(AUTH)}")
+    # Every address is checked before anything else is done: a bad one is a usage error naming its option.
+    checked_mailbox(mail.sender, "--from" if sender is not None else "[email] from")
+    if mail.reply_to is not None:
+        checked_mailbox(mail.reply_to, "[email] reply_to")
+    if to_self is not None:
+        checked_mailbox(to_self, "--to-self")
     template = EmailTemplate(find_email_template(mail.template))
     with folder_lock(folder, "sending letters" if really_send else "a dry run of send"):
         plan = plan_sending(folder, year, template, mail, attach, codes(authority_names, "--authority"),  # type: ignore[arg-type]
@@ -182,6 +189,15 @@ def _print_report(report: Any, folder: Path, really_send: bool) -> None:
     if plan.done_before:
         say(f"Already sent (or refused, or of unknown fate) before, not sent again: {len(plan.done_before)} "
                       f"(--resend NAME sends one again; see {folder / 'send-log.csv'})")
+    for line in plan.damaged_lines:
+        named = ", ".join(line.codes) or "no council"
+        say(f"[red]{folder / 'send-log.csv'} line {line.line} cannot be read (kept as it is): {shown(line.text[:80])}; "
+            f"it names {named}, counted as possibly sent (--resend NAME sends one again).[/]")
+    if plan.changed_since_sent:
+        say(f"[red]Sent before, and the letter in the folder has changed since ({len(plan.changed_since_sent)}): "
+            f"{shown(', '.join(plan.changed_since_sent[:20]))}. Those councils hold a letter that differs from this one; "
+            f"to send them the new one: ombudsman send --year {plan.year.end_year} --send "
+            + " ".join(f"--resend {_quoted(a)}" for a in plan.changed_since_sent[:5]) + "[/]")
     if report.not_attempted:
         say(f"Not attempted: {report.not_attempted} (--limit, or the run stopped); run again to send them.")
     if report.stopped:
@@ -192,6 +208,22 @@ def _print_report(report: Any, folder: Path, really_send: bool) -> None:
         for address, reply in delivery.refused.items():
             say(f"[red]sent to {shown(outgoing.authority)}, but refused: {shown(address)} "
                           f"({shown(reply)})[/]")
+    for authority, recipients in report.waiting:
+        say(f"[red]Still waiting for the letter: {shown(authority)}: {shown(', '.join(recipients))} (put off by the "
+            "server). Run the same command again later: it sends to them, and only them.[/]")
     if not really_send:
-        say(f"{len(report.deliveries)} messages written to {folder / 'outbox'}: open them in a mail program "
-                      "to see exactly what will go. Then --send --to-self YOUR_ADDRESS for a proof, then --send.")
+        written = len(report.deliveries)
+        resend = [o for o, _, _ in report.deliveries if o.before]
+        if resend:
+            step = (f"To send {'it' if len(resend) == 1 else 'them'} again for real: ombudsman send --year "
+                    f"{plan.year.end_year} --send " + " ".join(f"--resend {_quoted(o.authority)}" for o in resend[:5]))
+        else:
+            step = "Then --send --to-self YOUR_ADDRESS for a proof, then --send."
+        say(f"{written} message{'' if written == 1 else 's'} written to {folder / 'outbox'}: open "
+            f"{'it' if written == 1 else 'them'} in a mail program to see exactly what will go. {shown(step)}")
+
+
+def _quoted(text: str) -> str:
+    import shlex
+
+    return shlex.quote(text)
