@@ -12,9 +12,10 @@ out is no bar at all, and its category says so, never a bar of zero.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 #: The sheet name in the chart's series formulas, by which the renderer knows the chart is its own.
 MARKER = "OmbudsmanRates"
@@ -98,9 +99,34 @@ def chart_xml(chart: dict[str, Any]) -> bytes:
     return xml.encode("utf-8")
 
 
+SERIES_NAMES = ("Your authority", "Similar authorities")
+_SERIES_NAME = re.compile(rb"<c:ser>.*?<c:tx>.*?<c:v>(.*?)</c:v>.*?</c:tx>", re.S)
+_VALUES = re.compile(rb"<c:val>.*?</c:val>", re.S)
+_POINT = re.compile(rb'<c:pt idx="(\d+)"[^>]*>\s*<c:v>([^<]*)</c:v>')
+
+
 def is_ours(part_xml: bytes) -> bool:
-    """Whether a chart part in a template is the rates chart that each letter fills."""
-    return f"<c:f>{MARKER}!".encode() in part_xml
+    """Whether a chart part in a template is the rates chart that each letter fills: by the sheet name in
+    its series formulas, or, since Word and LibreOffice rewrite those formulas when they save ("label 0"),
+    by what an editor keeps: its two series, named "Your authority" and "Similar authorities"."""
+    if f"<c:f>{MARKER}!".encode() in part_xml:
+        return True
+    names = [unescape(m.decode("utf-8", "replace")).strip() for m in _SERIES_NAME.findall(part_xml)]
+    return sorted(names) == sorted(SERIES_NAMES)
+
+
+def series_percentages(part_xml: bytes) -> list[list[int | None]]:
+    """Each series' values in a chart part, as whole percentages (``None`` where a point has no value):
+    what the chart shows, to check against the letter's figures."""
+    found = []
+    for values in _VALUES.findall(part_xml):
+        count = re.search(rb'<c:ptCount val="(\d+)"', values)
+        points: list[int | None] = [None] * (int(count.group(1)) if count else 0)
+        for index, value in _POINT.findall(values):
+            if int(index) < len(points):
+                points[int(index)] = round(float(value) * 100)
+        found.append(points)
+    return found
 
 
 def chart_svg(chart: dict[str, Any], identifier: str = "chart") -> str:

@@ -48,6 +48,11 @@ class LetterFacts:
     #: The first half of the PDF's ``/ID`` (its permanent identifier): from the letter's own bytes.
     identifier: bytes = b""
 
+    @property
+    def every_figure_described(self) -> bool:
+        """Whether every drawing has alternative text: without it, the PDF may not claim PDF/UA."""
+        return all(text.strip() for text in self.descriptions)
+
 
 def facts_of(document: Path) -> LetterFacts:
     with zipfile.ZipFile(document) as package:
@@ -113,6 +118,8 @@ def _put_right(pdf: object, facts: LetterFacts) -> None:
             del metadata["dc:description"]
         metadata["xmp:CreateDate"] = xmp_date
         metadata["xmp:ModifyDate"] = xmp_date
+        if not facts.every_figure_described and "pdfuaid:part" in metadata:
+            del metadata["pdfuaid:part"]  # a picture without alternative text: not PDF/UA, so not claimed
     # The permanent identifier from the letter; qpdf works out the changing half from the content.
     pdf.trailer.ID = pikepdf.Array([pikepdf.String(facts.identifier), pikepdf.String(facts.identifier)])
     if "/DocChecksum" in pdf.trailer:

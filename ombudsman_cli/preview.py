@@ -40,7 +40,11 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     sheet = f" (sheet {shown(summary['sheet'])})" if summary.get("sheet") else ""
     console.print(f"Checked [bold]{shown(summary['file'])}[/]{sheet}")
     console.print(f"  rows: {summary['rows']:,} ({summary['valid_rows']:,} without problems)")
-    years = ", ".join(f"{label}: {n:,}" for label, n in summary["years"].items()) or "none"
+    if summary["years"] is None:
+        years = (f"not counted: column {', '.join(summary['unusable_columns'])} cannot be used (see the problems "
+                 "below), so no figure comes from its dates")
+    else:
+        years = ", ".join(f"{label}: {n:,}" for label, n in summary["years"].items()) or "none"
     console.print(f"  business years: {years}")
     if summary["year"]:
         console.print(f"  decisions in {BusinessYear(summary['year']).label}: {summary['decisions']:,}")

@@ -17,9 +17,11 @@ import importlib.util
 import io
 import re
 import struct
+import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -155,6 +157,80 @@ def _template_error(error: BaseException, path: Path, source: str | None = None)
                             list(getattr(error, "docx_context", []) or []))
 
 
+_CORE_RELATIONSHIP = b"http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+# Older LibreOffice writes the core properties' relationship under this type, which python-docx does not
+# know: it would add a second docProps/core.xml to every letter.
+_OTHER_CORE_RELATIONSHIP = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/metadata/core-properties"
+
+
+def template_package(path: Path) -> io.BytesIO:
+    """The template's package as python-docx should read it: one entry per name (the last, as zip readers
+    take it), and the core properties under their standard relationship type, whatever saved it."""
+    try:
+        entries = dict(_read_entries(path.read_bytes()))
+    except (OSError, zipfile.BadZipFile) as error:
+        raise TemplateProblem(f"{path} cannot be opened as a Word document ({error})") from None
+    rels = entries.get("_rels/.rels")
+    if rels is not None:
+        entries["_rels/.rels"] = rels.replace(_OTHER_CORE_RELATIONSHIP, _CORE_RELATIONSHIP)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    buffer.seek(0)
+    return buffer
+
+
+@contextmanager
+def _no_warnings(path: Path) -> Iterator[None]:
+    """A library's warning while reading or saving the template (a duplicate part, say) is the template's
+    problem, named, never printed raw."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    if caught:
+        raise TemplateProblem(f"{path} cannot be used as it is: {caught[0].message}. Save it again in Word, or "
+                              "restore the template it was made from.")
+
+
+_DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_PICTURE_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
+_RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _drawings(root: Any) -> Iterator[Any]:
+    for tag in ("inline", "anchor"):
+        yield from root.iter(f"{{{_DRAWING_NS}}}{tag}")
+
+
+def describe_charts(root: Any, chart_ids: set[str], context: dict[str, Any]) -> int:
+    """Give each drawing of the rates chart in ``root`` (a document's XML) the letter's own title and
+    description, whatever the template's say (an editor may drop them): its alternative text, which the
+    PDF's figure carries. Returns how many it found."""
+    found = 0
+    for drawing in _drawings(root):
+        graphic = next(drawing.iter(f"{{{_CHART_NS}}}chart"), None)
+        properties = drawing.find(f"{{{_DRAWING_NS}}}docPr")
+        if graphic is None or properties is None or graphic.get(_RELATIONSHIP_ID) not in chart_ids:
+            continue
+        properties.set("descr", context["chart"]["description"])
+        properties.set("title", context["chart"]["title"])
+        found += 1
+    return found
+
+
+def images_without_description(root: Any) -> list[str]:
+    """The names of the pictures in ``root`` that have no alternative text."""
+    return [
+        (properties.get("name") or f"picture {properties.get('id')}")
+        for drawing in _drawings(root)
+        if next(drawing.iter(f"{{{_PICTURE_NS}}}pic"), None) is not None
+        and (properties := drawing.find(f"{{{_DRAWING_NS}}}docPr")) is not None
+        and not (properties.get("descr") or "").strip()
+    ]
+
+
 class LetterRenderer:
     """One template, compiled once, filled for many letters."""
 
@@ -163,11 +239,16 @@ class LetterRenderer:
         self.path = Path(template)
         self.environment = jinja_environment()
         try:
-            self._template = _Template(str(self.path))
-            self._template.init_docx()
+            with _no_warnings(self.path):
+                self._template = _Template(template_package(self.path))
+                self._template.init_docx()
+        except TemplateProblem:
+            raise
         except Exception as error:  # python-docx raises several types for a file that is not a .docx
             raise TemplateProblem(f"{self.path} cannot be opened as a Word document ({error})") from None
         document = self._template.docx
+        #: Pictures the template shows without alternative text: its letters cannot claim PDF/UA.
+        self.images_without_description = images_without_description(document.element.body)
         self.plain_only = self._needs_plain_path(document)
         # As docxtpl's render does (it rewrites empty properties), so both paths give the same bytes.
         self._template.render_properties({}, self.environment)
@@ -183,12 +264,21 @@ class LetterRenderer:
                     self._part_sources[part.partname.lstrip("/")] = (part, self._template.patch_xml(xml), encoding)
         # Parts made for each letter: the properties (the title names the council) and the rates chart.
         properties.apply(document, title=_TITLE_PLACEHOLDER, subject=_SUBJECT_PLACEHOLDER)
-        self._charts = {
-            rel.target_part.partname.lstrip("/") for rel in document.part.rels.values()
-            if rel.reltype == chart.RELATIONSHIP and not rel.is_external and chart.is_ours(rel.target_part.blob)
-        }
+        charts = {rel.rId: rel for rel in document.part.rels.values()
+                  if rel.reltype == chart.RELATIONSHIP and not rel.is_external}
+        strange = [rel.target_part.partname for rel in charts.values() if not chart.is_ours(rel.target_part.blob)]
+        if strange:
+            raise TemplateProblem(
+                f"{self.path} has a chart that ombudsman cannot fill ({', '.join(strange)}): a letter would show the "
+                f"template's own bars, not the council's figures. ombudsman fills the chart whose two series are "
+                f"named {' and '.join(map(repr, chart.SERIES_NAMES))}: restore that chart (or its series names), or "
+                "delete the chart from the template."
+            )
+        self._chart_ids = set(charts)
+        self._charts = {rel.target_part.partname.lstrip("/") for rel in charts.values()}
         buffer = io.BytesIO()
-        document.save(buffer)
+        with _no_warnings(self.path):
+            document.save(buffer)
         app = _plain_app_properties(properties)
         self._entries = [(name, app if name == APP_PART else data) for name, data in _read_entries(buffer.getvalue())]
         self._core = dict(self._entries)[CORE_PART]
@@ -259,6 +349,7 @@ class LetterRenderer:
         tree = template.fix_tables(xml)
         template.docx_ids_index = 1000
         template.fix_docpr_ids(tree)
+        describe_charts(tree, self._chart_ids, context)
         root = template.docx._element
         root.replace(root.body, tree)
         rendered[DOCUMENT_PART] = serialize_part_xml(root)
@@ -267,6 +358,7 @@ class LetterRenderer:
         ).replace(_SUBJECT_PLACEHOLDER.encode(), _xml_text(self.properties.letter_subject(context)))
         for name in self._charts:
             rendered[name] = chart.chart_xml(context["chart"])
+            check_chart(rendered[name], rendered[DOCUMENT_PART], context, self.path)
         entries = []
         for name, _ in self._entries:
             entries.append(self._static[name] if name in self._static else _compress(rendered[name]))
@@ -275,22 +367,44 @@ class LetterRenderer:
 
 def render_with_docxtpl(template: Path, context: dict[str, Any], properties: DocumentProperties) -> bytes:
     """docxtpl's plain path (load, render, save), packed as :class:`LetterRenderer` packs its letters."""
-    document = DocxTemplate(str(template))
-    try:
-        document.render(context, jinja_env=jinja_environment(), autoescape=True)
-    except Exception as error:  # as LetterRenderer.render: the template's fault, named, never a traceback
-        raise _template_error(error, Path(template)) from None
-    properties.apply(document.docx, title=properties.letter_title(context), subject=properties.letter_subject(context))
-    buffer = io.BytesIO()
-    document.save(buffer)
+    template = Path(template)
+    with _no_warnings(template):
+        document = DocxTemplate(template_package(template))
+        try:
+            document.render(context, jinja_env=jinja_environment(), autoescape=True)
+        except Exception as error:  # as LetterRenderer.render: the template's fault, named, never a traceback
+            raise _template_error(error, template) from None
+        chart_ids = {rel.rId for rel in document.docx.part.rels.values()
+                     if rel.reltype == chart.RELATIONSHIP and not rel.is_external}
+        describe_charts(document.docx.element.body, chart_ids, context)
+        properties.apply(document.docx, title=properties.letter_title(context),
+                         subject=properties.letter_subject(context))
+        buffer = io.BytesIO()
+        document.save(buffer)
     app = _plain_app_properties(properties)
+    rendered = dict(_read_entries(buffer.getvalue()))
 
     def per_letter(name: str, data: bytes) -> bytes:
         if name == APP_PART:
             return app
-        return chart.chart_xml(context["chart"]) if name.startswith("word/charts/") and chart.is_ours(data) else data
+        if name.startswith("word/charts/") and chart.is_ours(data):
+            data = chart.chart_xml(context["chart"])
+            check_chart(data, rendered[DOCUMENT_PART], context, template)
+        return data
 
     return repack(buffer.getvalue(), properties.created, per_letter)
+
+
+def check_chart(part: bytes, document: bytes, context: dict[str, Any], template: Path) -> None:
+    """The letter's chart shows the council's figures and its description is the letter's: checked on
+    every letter, so that no template, however edited, puts other figures in a chart."""
+    rows = context["chart"]["rows"]
+    expected = [[row["yours_percent"] for row in rows], [row["average_percent"] for row in rows]]
+    description = _xml_text(context["chart"]["description"]).replace(b'"', b"&quot;")
+    shown = f'<c:chart xmlns:c="{_CHART_NS}"'.encode() in document or b"<c:chart " in document
+    if chart.series_percentages(part) != expected or (shown and b'descr="' + description + b'"' not in document):
+        raise TemplateProblem(f"{template}: the chart in the letter to {context.get('authority')} would not show its "
+                              "figures and description; nothing was written. Restore the template's chart.")
 
 
 APP_PART = "docProps/app.xml"

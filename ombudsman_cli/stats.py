@@ -277,13 +277,18 @@ def _year_statistics(
 ) -> YearStatistics:
     counts = _counts_by_authority(records, year)
     members = {a.code: a for a in register.active_in(year)}
+    active = set(members)
     for code in counts:
         members.setdefault(code, register.by_code(code))
     all_counts = {code: counts.get(code, Counts()) for code in members}
 
+    # One rule for which councils are counted, everywhere (the group tables, the averages, the letters, the
+    # site): the councils of a group active in the year. An authority abolished before the year whose
+    # decisions or compliance outcomes are dated in it keeps its own figures (and a warning from check), but
+    # is not one of its group's councils that year.
     averages: dict[str, Averages] = {}
     for group in GROUP_LABELS:
-        codes = [code for code, authority in members.items() if authority.group == group]
+        codes = [code for code, authority in members.items() if authority.group == group and code in active]
         if codes:
             averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method)
     national = _average("England", [(members[c], all_counts[c]) for c in members], average_method)

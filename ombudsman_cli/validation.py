@@ -29,6 +29,7 @@ from .values import (
     name_key,
     parse_date,
     printable,
+    probable_column,
     reference_key,
 )
 from .years import BusinessYear, business_year_of
@@ -75,7 +76,6 @@ LATEST_AFTER_TODAY = timedelta(days=365)
 # countless made-up names is still checked in seconds.
 _SUGGESTION_LIMIT = 10_000
 # Words too general to say which column a header meant on their own ("Date" could be any date).
-_GENERAL_WORDS = {"date", "type", "name", "code", "id", "no", "number", "of", "the"}
 
 #: What a :class:`Problem` is about: one row (``--skip-invalid`` can leave it out), a whole column or
 #: the whole file (no row can be left out to mend it).
@@ -153,6 +153,8 @@ class Decisions:
     sheet: str | None = None
     #: Headers of columns that are not read (the export may carry any others).
     ignored_columns: list[str] = field(default_factory=list)
+    #: Date columns judged unusable as a whole (written month first): no figure or warning comes from them.
+    unusable_columns: list[str] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> list[int]:
@@ -258,7 +260,7 @@ class _Validator:
             if index in found.values() or not header.strip():
                 continue
             self.ignored.append(header)
-            meant = _probable_column(header_key(header), absent)
+            meant = probable_column(header_key(header), absent)
             if meant:
                 self.problems.append(Problem(
                     self.table.path, self.table.header_row, header, header,
@@ -380,6 +382,9 @@ class _Validator:
             self.check_month_first(column)
         decided = self.parse_column("decision_date", self.plausible_date, DATE_EXPECTED, True)
         received = self.parse_column("received_date", self.plausible_date, DATE_EXPECTED)
+        unusable = self.month_first  # read day first, their dates are wrong: nothing is judged from them
+        if unusable & {"received_date", "decision_date"}:
+            received = [None] * self.count
         for index, (got, made) in enumerate(zip(received, decided)):
             if got and made and made < got:
                 self.error(
@@ -413,7 +418,7 @@ class _Validator:
                     "blank unless the outcome is Upheld",
                 )
         for index, (outcome_of_compliance, recorded, made) in enumerate(zip(compliance, compliance_dates, decided)):
-            if recorded is None:
+            if recorded is None or unusable & {"compliance_date", "decision_date"}:
                 continue
             if outcome_of_compliance is None and index not in self.bad:
                 self.warn(
@@ -429,7 +434,8 @@ class _Validator:
                     f"{BusinessYear(business_year_of(recorded)).label} all the same",
                     business_year_of(recorded),
                 )
-        self._warn_about_dates(authorities, decided)
+        if "decision_date" not in unusable:
+            self._warn_about_dates(authorities, decided)
 
         keep = [i for i in range(self.count) if i not in self.bad]
         kept_authorities = [cast(Authority, authorities[i]) for i in keep]  # a kept row has its authority
@@ -458,11 +464,12 @@ class _Validator:
         )
         records["decision_year"] = records["decision_year"].astype("int64")
         records["compliance_year"] = records["compliance_year"].astype("Int64")
-        self._warn_about_few_cases(records, few_cases)
+        if "decision_date" not in unusable:
+            self._warn_about_few_cases(records, few_cases)
         self._warn_about_the_workbook()
         self.problems.sort(key=lambda p: (p.kind == ROW, p.row or 0))
         return Decisions(self.table.path, self.count, records, self.problems, self.warnings, self.table.sheet,
-                         self.ignored)
+                         self.ignored, sorted(unusable))
 
     def _warn_about_the_workbook(self) -> None:
         """What a person looking at the sheet does not see: hidden rows, and other sheets like it."""
@@ -601,25 +608,6 @@ class _Validator:
                 )
 
 
-def _probable_column(key: str, candidates: Sequence[str]) -> str | None:
-    """The column a header that is not read probably means: one whose words it has (``Satisfactory
-    remedy provided``, ``Compliance outcome``), whose distinctive words it is (``Remedy``), or one it
-    nearly spells (``satisfactry_remedy``)."""
-    words = set(key.split("_")) - {""}
-    best: tuple[float, str] | None = None
-    for column in candidates:
-        column_words = set(column.split("_"))
-        if column_words <= words or (words <= column_words and words - _GENERAL_WORDS):
-            score = 1.0
-        else:
-            score = difflib.SequenceMatcher(None, key, column).ratio()
-            if score < 0.8:
-                continue
-        if best is None or score > best[0]:
-            best = (score, column)
-    return best[1] if best else None
-
-
 def _only_month_first(value: object) -> bool:
     parts = day_first_parts(value)
     return parts is not None and parts[0] <= 12 < parts[1] <= 31
@@ -658,7 +646,8 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None, register: 
     """
     records = decisions.records
     silent: list[str] | None = None
-    if year is not None:
+    dated = "decision_date" not in decisions.unusable_columns
+    if year is not None and dated:
         records = records[records["decision_year"] == year.end_year]
         if register is not None:
             present = set(records["code"])
@@ -672,11 +661,14 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None, register: 
         "valid_rows": decisions.rows - len(decisions.invalid_rows),
         "year": year.end_year if year else None,
         "decisions": int(len(records)),
-        "years": {BusinessYear(int(y)).label: int(n) for y, n in cast(dict[Any, int], by_year.to_dict()).items()},
+        # Business years come from the decision dates: none are counted from a column that cannot be used.
+        "years": ({BusinessYear(int(y)).label: int(n) for y, n in cast(dict[Any, int], by_year.to_dict()).items()}
+                  if dated else None),
         "authorities": int(records["code"].nunique()),
         "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
         "councils_without_decisions": silent,
         "ignored_columns": decisions.ignored_columns,
+        "unusable_columns": decisions.unusable_columns,
     }
 
 

@@ -6,8 +6,10 @@ and either returns the value or raises ``ValueError`` with a message saying what
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -192,3 +194,40 @@ def printable(text: str, limit: int | None = None, multiline: bool = False) -> s
         return f"\\u{ord(character):04x}" if ord(character) > 0xFF else f"\\x{ord(character):02x}"
 
     return _UNPRINTABLE.sub(escape, text)
+
+
+# Words that say little about which column a header means: "Decision type" is no more authority_type than
+# decision_date.
+_GENERAL_WORDS = {"date", "type", "name", "code", "id", "no", "number", "of", "the"}
+
+
+def probable_column(key: str, candidates: Sequence[str]) -> str | None:
+    """The column a header that is not read probably means: one whose words it has (``Satisfactory
+    remedy provided``, ``Compliance outcome``), whose distinctive words it is (``Remedy``), or one it
+    nearly spells (``satisfactry_remedy``)."""
+    words = set(key.split("_")) - {""}
+    best: tuple[float, str] | None = None
+    for column in candidates:
+        column_words = set(column.split("_"))
+        if column_words <= words or (words <= column_words and words - _GENERAL_WORDS):
+            score = 1.0
+        else:
+            score = difflib.SequenceMatcher(None, key, column).ratio()
+            if score < 0.8:
+                continue
+        if best is None or score > best[0]:
+            best = (score, column)
+    return best[1] if best else None
+
+
+#: Registered nouns and their plurals; "1 upheld decision", "2 upheld decisions".
+_PLURALS = {"detailed investigation": "detailed investigations", "compliance outcome": "compliance outcomes",
+            "upheld decision": "upheld decisions", "satisfactory remedy decision": "satisfactory remedy decisions",
+            "decision": "decisions", "case": "cases"}
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 upheld decision``, ``2 upheld decisions``, ``1,234 decisions``, ``1 PDF``, ``3 PDFs``: every count
+    a person reads, in letters and messages alike."""
+    word = noun if count == 1 else _PLURALS.get(noun, noun + "s")
+    return f"{count:,} {word}"

@@ -13,17 +13,7 @@ from datetime import date
 from typing import Any
 
 from .stats import AuthorityStatistics, Rate, half_up, percent
-
-#: Registered nouns and their plurals; "1 upheld decision", "2 upheld decisions".
-_PLURALS = {"detailed investigation": "detailed investigations", "compliance outcome": "compliance outcomes",
-            "upheld decision": "upheld decisions", "satisfactory remedy decision": "satisfactory remedy decisions",
-            "decision": "decisions", "case": "cases"}
-
-
-def plural(count: int, noun: str) -> str:
-    """``1 upheld decision``, ``2 upheld decisions``, ``1,234 decisions``."""
-    word = noun if count == 1 else _PLURALS.get(noun, noun + "s")
-    return f"{count:,} {word}"
+from .values import plural
 
 
 def long_date(day: date) -> str:

@@ -131,9 +131,15 @@ average_option = click.option(
 )
 
 
+_FORMAT_HELP = {"table": "a table for people", "text": "a summary for people", "json": "JSON for scripts",
+                "csv": "CSV for scripts and spreadsheets"}
+
+
 def format_option(*choices: str) -> Callable[..., Any]:
+    """``--format`` with this command's own choices, the first the default, each said in its help."""
+    said = "; ".join(f"{choice}: {_FORMAT_HELP[choice]}" for choice in choices)
     return click.option("--format", "output_format", type=click.Choice(choices), default=choices[0],
-                        show_default=True, help="Output: a table for people, json or csv for scripts.")
+                        show_default=True, help=f"Output ({said}).")
 
 
 def output_option(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from ..errors import Terminated
+from ..values import plural
 from ..years import BusinessYear
 from .base import (
     EXIT_INTERRUPTED,
@@ -100,7 +101,11 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     statistics = compute_statistics(decisions.records, session.register, year, average_method(average or settings.average),
                                     few_cases=settings.few_cases)
     contacts_file = contacts_path or settings.contacts
-    contacts = load_contacts(contacts_file, session.register) if contacts_file else {}
+    contacts = load_contacts(contacts_file, session.register) if contacts_file else None
+    if contacts is not None and contacts.ignored:
+        stderr(f"Note: {contacts_file}: column{'s' if len(contacts.ignored) != 1 else ''} not read: "
+               f"{', '.join(map(repr, contacts.ignored))} (the columns read are authority, title, forename, "
+               "surname, job_title, email and link_officer_email).")
     planned = plan_letters(statistics, day, contacts, codes,
                            settings.other_bodies if other_bodies is None else other_bodies,
                            settings.chart if chart is None else chart,
@@ -112,6 +117,10 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
     workers = jobs or settings.jobs or default_jobs()
     stderr(f"Template: {template_path}{_which_template(template, settings.template, template_path, year.end_year)}")
+    if renderer.images_without_description:
+        stderr(f"Warning: {template_path} has pictures without alternative text ("
+               f"{', '.join(map(repr, renderer.images_without_description))}): a reader who cannot see them misses "
+               "them, and the PDFs do not claim PDF/UA. In Word, right-click the picture > View Alt Text.")
     try:
         run = with_progress(
             output_format == "text", [("Letters", len(planned))] + ([("PDF", len(planned))] if pdf else []),
@@ -142,8 +151,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
             "kept": run.kept, "removed": run.removed, "unlisted": run.unlisted, "changed_since_sent": resend,
         }), nl=False)
     else:
-        made = f"{len(run.letters)} letter{'s' if len(run.letters) != 1 else ''}" + \
-            (f" and {pdfs} PDF{'s' if pdfs != 1 else ''}" if pdf else "")
+        made = plural(len(run.letters), "letter") + (f" and {plural(pdfs, 'PDF')}" if pdf else "")
         click.echo(f"Wrote {made} for {year.label} to {folder} (manifest: {run.manifest}).")
 
 

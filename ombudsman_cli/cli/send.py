@@ -11,6 +11,7 @@ import click
 
 from ..config import AUTH, SECURITY, load_settings
 from ..errors import Terminated, UsageError
+from ..values import plural
 from ..years import BusinessYear
 from .base import (
     EXIT_INTERRUPTED,
@@ -219,7 +220,7 @@ def _print_report(report: Any, folder: Path, really_send: bool) -> None:
                     f"{plan.year.end_year} --send " + " ".join(f"--resend {_quoted(o.authority)}" for o in resend[:5]))
         else:
             step = "Then --send --to-self YOUR_ADDRESS for a proof, then --send."
-        say(f"{written} message{'' if written == 1 else 's'} written to {folder / 'outbox'}: open "
+        say(f"{plural(written, 'message')} written to {folder / 'outbox'}: open "
             f"{'it' if written == 1 else 'them'} in a mail program to see exactly what will go. {shown(step)}")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..values import plural
 from ..years import BusinessYear
 from .base import (
     Session,
@@ -82,8 +83,9 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
                             "letters": build.letters, "files": len(build.files), "manifest": str(folder / "manifest.csv"),
                             "notes": build.notes}), nl=False)
     else:
-        click.echo(f"Wrote the site for {year.label} to {folder}: {build.councils} councils, {build.letters} with their "
-                   f"letter, {len(build.files)} files (manifest: {folder / 'manifest.csv'}). Open {folder / 'index.html'}.")
+        click.echo(f"Wrote the site for {year.label} to {folder}: {plural(build.councils, 'council')}, {build.letters:,} "
+                   f"with their letter, {plural(len(build.files), 'file')} (manifest: {folder / 'manifest.csv'}). Open "
+                   f"{folder / 'index.html'}.")
     if serve:
         _serve(folder, port)
 
