@@ -21,6 +21,7 @@ import hashlib
 import io
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -185,6 +186,7 @@ class Ledger:
     def read(self) -> tuple[list[tuple[int, LedgerEntry]], list[DamagedLine]]:
         """The records with their line numbers, and the lines that are not records."""
         try:
+            self._require_regular_file()
             text = self.path.read_bytes().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return [], []
@@ -214,6 +216,18 @@ class Ledger:
 
     def entries(self) -> list[LedgerEntry]:
         return [entry for _, entry in self.read()[0]]
+
+    def _require_regular_file(self) -> None:
+        """A ledger is a file: a device, pipe or folder in its place (``/dev/full``, say) can neither be read
+        back nor trusted with a record."""
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISREG(mode):
+            raise LedgerProblem(f"{self.path} is not a file (a device, pipe or folder is in its place), so what was "
+                                "sent cannot be recorded: nothing was sent, and no further message went. Put the "
+                                "ledger back, or move that away, then run the same command again.")
 
     def by_code(self, year: BusinessYear) -> dict[str, CouncilLedger]:
         """What the ledger says of each council's letter for ``year``."""
@@ -265,6 +279,7 @@ class Ledger:
         writer.writerow({k: _one_line(row.get(k, "")) for k in LEDGER_FIELDS})
         record = buffer.getvalue().encode("utf-8")
         try:
+            self._require_regular_file()
             descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 size = os.fstat(descriptor).st_size

@@ -59,3 +59,5 @@ def as_text(rows: Sequence[Sequence[object]]) -> list[list[object]]:
 
 
 from .fakes import fake_soffice  # noqa: E402, F401 - the stand-in LibreOffice, as a fixture for every test
+
+pytest_plugins = ["tests.mail_fixtures"]  # letters to send, a mail server, a certificate
