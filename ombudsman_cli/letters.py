@@ -235,14 +235,18 @@ def write_letters(
         require_soffice()  # before any letter is made: no half-done job for want of LibreOffice
     try:
         with folder_lock(folder, f"writing {len(planned)} letters"):
-            _remove_leftovers(folder)
-            staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
+            staging: Path | None = None
             try:
+                with deferred_signals():  # a signal now can leave no staging folder behind
+                    _remove_leftovers(folder)
+                    staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
                 run = _make_in(staging, folder, planned, renderer, jobs, pdf, progress, pdf_progress)
                 with deferred_signals():
                     _commit(run, staging, str(year or ""), keep_others)
             finally:
-                shutil.rmtree(staging, ignore_errors=True)
+                if staging is not None:
+                    with deferred_signals():
+                        shutil.rmtree(staging, ignore_errors=True)
     except OSError as error:
         raise _named_after(error, folder) from None
     if run.pdf_error:

@@ -23,7 +23,24 @@ LOCK_NAME = ".ombudsman.lock"
 
 @contextlib.contextmanager
 def folder_lock(folder: Path, purpose: str) -> Iterator[None]:
-    """Hold ``folder`` (made if need be) for this process; :class:`FolderBusy` if another run holds it."""
+    """Hold ``folder`` (made if need be) for this process; :class:`FolderBusy` if another run holds it.
+
+    Taking and giving back the lock wait for Ctrl-C and SIGTERM, so that a signal can never leave a lock
+    file behind."""
+    descriptor: int | None = None
+    try:
+        with deferred_signals():
+            descriptor = _take(folder, purpose)
+        yield
+    finally:
+        if descriptor is not None:
+            with deferred_signals():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(folder / LOCK_NAME)
+                os.close(descriptor)
+
+
+def _take(folder: Path, purpose: str) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_NAME
     while True:
@@ -42,16 +59,10 @@ def folder_lock(folder: Path, purpose: str) -> Iterator[None]:
         except FileNotFoundError:
             same = False
         if same:
-            break
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, f"process {os.getpid()}: {purpose}".encode())
+            return descriptor
         os.close(descriptor)  # the last holder removed the file between our open and our lock: again
-    try:
-        os.ftruncate(descriptor, 0)
-        os.write(descriptor, f"process {os.getpid()}: {purpose}".encode())
-        yield
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-        os.close(descriptor)
 
 
 @contextlib.contextmanager

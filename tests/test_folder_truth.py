@@ -160,7 +160,7 @@ def test_ctrl_c_while_rendering_with_workers_stops_promptly(export, tmp_path):
     assert process.returncode in (0, 130), err
     assert "Traceback" not in err
     if process.returncode == 130:
-        assert list((tmp_path / "out").iterdir()) == [] if (tmp_path / "out").exists() else True
+        assert [p.name for p in (tmp_path / "out").iterdir()] == [] if (tmp_path / "out").exists() else True, err
     else:
         assert_folder_tells_the_truth(tmp_path / "out")
 
