@@ -41,6 +41,7 @@ from .stats import AuthorityStatistics, YearStatistics
 from .wording import Contact, Signatory, letter_context, manifest_figures
 
 STAGING_PREFIX = ".ombudsman-run-"
+_PARTIAL = re.compile(r"^\..+\.[a-z0-9_]{8}\.part$")
 Progress = Callable[[int], None]
 # A file name stays well inside every file system's limit, however long a register's name.
 _LONGEST_STEM = 100
@@ -347,7 +348,8 @@ def _remove_leftovers(folder: Path) -> None:
     for leftover in folder.glob(f"{STAGING_PREFIX}*"):
         shutil.rmtree(leftover, ignore_errors=True)
     for partial in folder.glob(".*.part"):
-        partial.unlink(missing_ok=True)
+        if _PARTIAL.match(partial.name):  # atomic_writer's own name for a file being written: never another's
+            partial.unlink(missing_ok=True)
 
 
 def _named_after(error: OSError, folder: Path) -> OSError:
