@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 from make_example_data import HEADERS, make_decisions, write_csv, write_xlsx  # noqa: E402
 
-from ombudsman_cli.letters import default_jobs  # noqa: E402
-from ombudsman_cli.register import load_register  # noqa: E402
+from ombudsman_cli.data.register import load_register  # noqa: E402
+from ombudsman_cli.letters.run import default_jobs  # noqa: E402
 
 LETTER_DATE = date(2020, 7, 22)
 TEMPLATE = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
@@ -73,9 +73,10 @@ def naive_pipeline(export: Path, out: Path) -> int:
     """How a docxtpl user first writes it: openpyxl read, then load/render/save for each letter."""
     from docxtpl import DocxTemplate
 
-    from ombudsman_cli.letters import letter_filename, plan_letters
+    from ombudsman_cli.data.validation import load_decisions
+    from ombudsman_cli.letters.run import plan_letters
+    from ombudsman_cli.naming import letter_filename
     from ombudsman_cli.stats import compute_statistics
-    from ombudsman_cli.validation import load_decisions
     from ombudsman_cli.years import BusinessYear
 
     register = load_register()
@@ -136,9 +137,9 @@ def main() -> None:
     has_soffice = bool(shutil.which("soffice") or shutil.which("libreoffice")) and not options.no_pdf
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, {platform.system()}")
 
-    from ombudsman_cli.reading import read_table
+    from ombudsman_cli.data.reading import read_table
+    from ombudsman_cli.data.validation import load_decisions
     from ombudsman_cli.stats import compute_statistics
-    from ombudsman_cli.validation import load_decisions
     from ombudsman_cli.years import BusinessYear
 
     register = load_register()

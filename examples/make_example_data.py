@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from ombudsman_cli.register import Authority, Register, load_register  # noqa: E402
+from ombudsman_cli.data.register import Authority, Register, load_register  # noqa: E402
 from ombudsman_cli.years import BusinessYear  # noqa: E402
 
 HEADERS = [

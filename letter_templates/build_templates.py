@@ -467,7 +467,7 @@ def _chart(document: docx.Document) -> None:
     from docx.opc.part import Part
 
     sys.path.insert(0, str(HERE.parent))
-    from ombudsman_cli.chart import CONTENT_TYPE, RELATIONSHIP, chart_xml
+    from ombudsman_cli.letters.chart import CONTENT_TYPE, RELATIONSHIP, chart_xml
 
     sample = {"rows": [{"label": label, "yours_percent": 50, "average_percent": 45} for label in
                        ("Complaints upheld", "Compliance with recommendations",

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .validation import Problem
+    from .data.validation import Problem
 
 
 class OmbudsmanError(Exception):
@@ -89,6 +89,26 @@ class ManifestProblem(OmbudsmanError):
 class LedgerProblem(OmbudsmanError):
     """``send-log.csv`` cannot be written, or what was written did not read back: sending stops before the
     next message, since a message whose outcome cannot be recorded could be sent twice."""
+
+
+class NothingToSend(OmbudsmanError):
+    """The letters folder has no manifest (``letters`` has not been run for it), or no letter in it."""
+
+
+class AttachmentChanged(OmbudsmanError):
+    """An attachment that is not, at the moment of sending, the file the manifest describes."""
+
+
+class MailServerError(OmbudsmanError):
+    """The mail server cannot be reached, or will not let us in; nothing was sent."""
+
+
+class BadAddress(OmbudsmanError, ValueError):
+    """An address that is not an email address; the message says what is wrong with it."""
+
+
+class SiteProblem(OmbudsmanError):
+    """The site cannot be built where it was asked to be, or from what it was given."""
 
 
 class ConversionError(OmbudsmanError):

@@ -18,8 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from .errors import WrongFolder
+from .letters.manifest import MANIFEST_NAME, SITE_MANIFEST_HEADER
 from .locking import LOCK_NAME
-from .manifest import MANIFEST_NAME, SITE_MANIFEST_HEADER
 
 #: Hidden files and folders of ombudsman's own that do not make a folder "not empty": its lock, and the
 #: staging folder of a run that was killed outright.

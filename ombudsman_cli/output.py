@@ -93,7 +93,7 @@ def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
 
 def _printable_cell(value: Any) -> Any:
     """Text with control characters escaped: a CSV is read in terminals too (``stats --format csv``)."""
-    from .values import printable
+    from .data.values import printable
 
     return printable(value) if isinstance(value, str) else value
 

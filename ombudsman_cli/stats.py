@@ -13,9 +13,9 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .data.register import GROUP_LABELS, Authority, Register
+from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
 from .errors import UsageError
-from .register import GROUP_LABELS, Authority, Register
-from .validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
 from .years import BusinessYear
 
 AverageMethod = Literal["pooled", "mean"]
@@ -247,7 +247,7 @@ def compute_statistics(
     trend_years: int = 2,
     few_cases: int = 10,
 ) -> YearStatistics:
-    """Figures for ``year`` from validated ``records`` (see :func:`ombudsman_cli.validation.validate`).
+    """Figures for ``year`` from validated ``records`` (see :func:`ombudsman_cli.data.validation.validate`).
 
     Every authority active in the year appears, with zero counts if it had no decisions, and so does
     any other authority with decisions or compliance outcomes in the year. Each authority also carries

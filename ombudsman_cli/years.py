@@ -77,3 +77,8 @@ def parse_business_year(text: str | int) -> BusinessYear:
     if not 1900 < end_year < 2200:
         raise UsageError(f"{text!r} is not a plausible business year.")
     return BusinessYear(end_year)
+
+
+def long_date(day: date) -> str:
+    """``22 July 2020``, as letters are dated."""
+    return f"{day.day} {day:%B %Y}"

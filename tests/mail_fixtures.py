@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ombudsman_cli import transports
 from ombudsman_cli.cli import cli
+from ombudsman_cli.send import transports
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import as_text, write_csv

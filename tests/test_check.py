@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ombudsman_cli.cli import cli
+from ombudsman_cli.data.reading import read_table
+from ombudsman_cli.data.validation import load_decisions, validate
 from ombudsman_cli.errors import ExportHasProblems, InputFileError
-from ombudsman_cli.reading import read_table
-from ombudsman_cli.validation import load_decisions, validate
 
 from .conftest import HEADER, as_text, write_csv, write_xlsx
 
@@ -222,7 +222,7 @@ JUNK = st.one_of(st.none(), st.text(max_size=12), st.integers(-10**6, 10**9), st
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.lists(JUNK, min_size=0, max_size=9), min_size=1, max_size=6))
 def test_junk_in_every_column_is_reported_never_a_crash(register, rows):
-    from ombudsman_cli.reading import Table
+    from ombudsman_cli.data.reading import Table
 
     header = HEADER + ["received_date", "authority_type"]
     table = Table("junk.xlsx", header, rows, list(range(2, len(rows) + 2)))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ombudsman_cli.data.validation import load_decisions
 from ombudsman_cli.stats import compute_statistics
-from ombudsman_cli.validation import load_decisions
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROOT
@@ -38,7 +38,7 @@ def test_example_figures_are_near_the_published_ones(example, register):
 def test_example_contacts_address_every_council_and_name_bassetlaws_chief_executive(register):
     # The example contacts feed `send`: every council of the example years has a chief executive's
     # address and at least one copy address, all checked as email addresses when they are loaded.
-    from ombudsman_cli.contacts import load_contacts
+    from ombudsman_cli.data.contacts import load_contacts
 
     contacts = load_contacts(ROOT / "examples" / "contacts.csv", register)
     councils = {a.code for end_year in (2019, 2020, 2021) for a in register.active_in(BusinessYear(end_year)) if a.group}

@@ -16,8 +16,8 @@ import docx
 import pytest
 
 from ombudsman_cli.cli import cli
-from ombudsman_cli.letters import letter_filename
 from ombudsman_cli.locking import folder_lock
+from ombudsman_cli.naming import letter_filename
 
 from .conftest import ROOT, as_text, write_csv
 from .fakes import logged_calls

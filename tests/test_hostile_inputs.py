@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from ombudsman_cli.cli import cli
+from ombudsman_cli.data.register import load_register
+from ombudsman_cli.data.validation import load_decisions
 from ombudsman_cli.errors import ExportHasProblems, InputFileError
-from ombudsman_cli.register import load_register
-from ombudsman_cli.validation import load_decisions
 
 from .conftest import HEADER, as_text, write_csv, write_xlsx
 from .test_check import GOOD

@@ -13,11 +13,15 @@ import docx
 import pytest
 
 from ombudsman_cli.cli import cli
-from ombudsman_cli.letters import letter_filename, plan_letters, write_letters
-from ombudsman_cli.rendering import DocumentProperties, LetterRenderer, find_template, render_with_docxtpl
+from ombudsman_cli.data.validation import load_decisions
+from ombudsman_cli.data.values import plural
+from ombudsman_cli.letters.context import letter_context
+from ombudsman_cli.letters.rendering import DocumentProperties, LetterRenderer, render_with_docxtpl
+from ombudsman_cli.letters.run import plan_letters, write_letters
+from ombudsman_cli.models import Contact
+from ombudsman_cli.naming import letter_filename
 from ombudsman_cli.stats import compute_statistics
-from ombudsman_cli.validation import load_decisions
-from ombudsman_cli.wording import Contact, letter_context, plural
+from ombudsman_cli.templates import find_template
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROOT, SEED_LETTER, as_text, write_csv
@@ -268,7 +272,7 @@ def test_pdf_letters_carry_the_figures(runner, tmp_path, monkeypatch):
 
 
 def test_pdf_batches_are_bounded_and_a_lost_pdf_is_named(runner, tmp_path, monkeypatch, fake_soffice):
-    from ombudsman_cli.pdf import BATCH_SIZE
+    from ombudsman_cli.letters.pdf import BATCH_SIZE
 
     monkeypatch.setenv("FAKE_SOFFICE_SKIP", "bassetlaw")
     monkeypatch.chdir(tmp_path)

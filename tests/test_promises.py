@@ -19,7 +19,10 @@ import pytest
 
 from ombudsman_cli.cli import cli
 from ombudsman_cli.config import MailSettings
-from ombudsman_cli.sending import EmailTemplate, Ledger, find_email_template, plan_sending, send_all
+from ombudsman_cli.send.ledger import Ledger
+from ombudsman_cli.send.plan import EmailTemplate, plan_sending
+from ombudsman_cli.send.run import send_all
+from ombudsman_cli.templates import find_email_template
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROOT, write_csv
@@ -235,7 +238,7 @@ def test_what_is_sent_is_what_was_checked(letters_folder, server):
     assert plan.ready
     pdf = letters_folder / plan.ready[0].row["pdf"]
     pdf.write_bytes(pdf.read_bytes() + b"% changed during the run")
-    from ombudsman_cli.transports import SmtpTransport
+    from ombudsman_cli.send.transports import SmtpTransport
 
     transport = SmtpTransport(settings, secret=None)
     transport.open()
@@ -356,7 +359,7 @@ def test_no_message_shows_a_secret_even_an_unexpected_one():
 
 
 def test_a_password_command_still_running_at_ctrl_c_is_ended_with_its_group(tmp_path):
-    from ombudsman_cli.transports import read_secret
+    from ombudsman_cli.send.transports import read_secret
 
     pid_file = tmp_path / "pid"
     settings = MailSettings(password_command=f"sleep 60 & echo $! > {pid_file}; wait")
@@ -405,7 +408,7 @@ def test_contacts_columns_that_are_not_read_are_named(runner, letters_folder, tm
 def chart_figures(letter: Path) -> tuple[list[list[int | None]], list[str]]:
     import re
 
-    from ombudsman_cli.chart import series_percentages
+    from ombudsman_cli.letters.chart import series_percentages
 
     with zipfile.ZipFile(letter) as package:
         names = package.namelist()
@@ -510,7 +513,7 @@ def test_a_picture_without_alternative_text_is_warned_about_by_name(runner, lett
 def test_a_pdf_made_from_a_letter_with_an_undescribed_picture_does_not_claim_pdf_ua(tmp_path):
     import pikepdf
 
-    from ombudsman_cli.pdf_finish import LetterFacts, _put_right
+    from ombudsman_cli.letters.pdf_finish import LetterFacts, _put_right
 
     pdf = pikepdf.new()
     pdf.add_blank_page()
@@ -575,8 +578,8 @@ def test_write_letters_for_some_councils_from_python_keeps_the_others(letters_fo
     from datetime import date
 
     from ombudsman_cli import DocumentProperties, LetterRenderer, find_template, plan_letters, write_letters
+    from ombudsman_cli.data.validation import load_decisions
     from ombudsman_cli.stats import compute_statistics
-    from ombudsman_cli.validation import load_decisions
 
     before = {row["file"] for row in csv.DictReader((letters_folder / "manifest.csv").open())}
     decisions = load_decisions(letters_folder.parent.parent / "d.csv", register).require_valid()

@@ -23,10 +23,11 @@ import pytest
 from lxml import etree
 
 from ombudsman_cli.cli import cli
-from ombudsman_cli.rendering import DocumentProperties, LetterRenderer
+from ombudsman_cli.data.validation import load_decisions
+from ombudsman_cli.letters.context import letter_context
+from ombudsman_cli.letters.rendering import DocumentProperties, LetterRenderer
+from ombudsman_cli.models import Signatory
 from ombudsman_cli.stats import compute_statistics
-from ombudsman_cli.validation import load_decisions
-from ombudsman_cli.wording import Signatory, letter_context
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROOT, as_text, write_csv

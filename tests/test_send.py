@@ -14,17 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from ombudsman_cli import transports
 from ombudsman_cli.cli import cli
 from ombudsman_cli.config import MailSettings
 from ombudsman_cli.locking import folder_lock
-from ombudsman_cli.sending import (
-    EmailTemplate,
-    Ledger,
-    find_email_template,
-    plan_sending,
-    send_all,
-)
+from ombudsman_cli.send import transports
+from ombudsman_cli.send.ledger import Ledger
+from ombudsman_cli.send.plan import EmailTemplate, plan_sending
+from ombudsman_cli.send.run import send_all
+from ombudsman_cli.templates import find_email_template
 
 from .conftest import as_text, write_csv
 from .mail_fixtures import (
@@ -321,7 +318,7 @@ def test_a_folder_without_any_pdf_says_so_once(runner, tmp_path, monkeypatch):
 def test_the_quick_address_check_agrees_with_email_validator(address):
     from email_validator import EmailNotValidError, validate_email
 
-    from ombudsman_cli.addresses import BadAddress, check_address
+    from ombudsman_cli.data.addresses import BadAddress, check_address
 
     try:
         # Everything email-validator takes, as it goes over the wire: the domain in its ASCII (IDNA) form;

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from ombudsman_cli.cli import cli
-from ombudsman_cli.letter_html import letter_as_html
+from ombudsman_cli.publish.letter_html import letter_as_html
 
 from .conftest import as_text, write_csv
 from .test_stats import ROWS
@@ -124,16 +124,16 @@ def test_the_letter_as_html_keeps_its_tables_accessible(built):
     generic = folder / "generic.docx"
     from datetime import date
 
-    from ombudsman_cli.rendering import DocumentProperties, LetterRenderer
+    from ombudsman_cli.data.validation import load_decisions
+    from ombudsman_cli.letters.context import letter_context
+    from ombudsman_cli.letters.rendering import DocumentProperties, LetterRenderer
     from ombudsman_cli.stats import compute_statistics
-    from ombudsman_cli.validation import load_decisions
-    from ombudsman_cli.wording import letter_context
     from ombudsman_cli.years import BusinessYear
 
     from .conftest import ROOT
     from .test_stats import ADUR
 
-    register = __import__("ombudsman_cli.register", fromlist=["load_register"]).load_register()
+    register = __import__("ombudsman_cli.data.register", fromlist=["load_register"]).load_register()
     records = load_decisions(folder / "d.csv", register).records
     entry = compute_statistics(records, register, BusinessYear(2020)).find(ADUR)
     generic.write_bytes(LetterRenderer(ROOT / "letter_templates" / "annual-review-letter.docx",

@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 
 from ombudsman_cli.cli import cli
+from ombudsman_cli.data.validation import load_decisions
 from ombudsman_cli.stats import compute_statistics, percent
-from ombudsman_cli.validation import load_decisions
 from ombudsman_cli.years import BusinessYear, parse_business_year
 
 from .conftest import as_text, write_csv, write_xlsx

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import pytest
 
-from ombudsman_cli.values import cell_text, header_key, name_key, parse_date
+from ombudsman_cli.data.values import cell_text, header_key, name_key, parse_date
 
 
 @pytest.mark.parametrize("text, expected", [

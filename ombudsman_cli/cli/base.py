@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from ..config import Settings, load_settings
+from ..data.values import printable
 from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError, redact
-from ..values import printable
 from ..years import BusinessYear, parse_business_year
 
 if TYPE_CHECKING:
-    from ..register import Authority, Register
+    from ..data.register import Authority, Register
+    from ..data.validation import Decisions
     from ..stats import AverageMethod
-    from ..validation import Decisions
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -167,13 +167,13 @@ class Session:
 
     @functools.cached_property
     def register(self) -> Register:
-        from ..register import load_register
+        from ..data.register import load_register
 
         return load_register(self.authorities_path)
 
     @functools.cached_property
     def decisions(self) -> Decisions:
-        from ..validation import load_decisions
+        from ..data.validation import load_decisions
 
         path = self.decisions_path
         assert path is not None  # __init__ refuses a session without one
@@ -192,7 +192,7 @@ class Session:
             return load()
 
     def valid_decisions(self, skip_invalid: bool) -> Decisions:
-        from ..validation import describe_skipped
+        from ..data.validation import describe_skipped
 
         decisions = self.decisions.require_valid(skip_invalid)
         if decisions.problems:
@@ -234,7 +234,7 @@ class Session:
 
 def find_authorities(register: Register, names: tuple[str, ...], option: str = "--authority") -> list[Authority]:
     """The authorities named on the command line; an unknown name is a usage error, with suggestions."""
-    from ..register import UnknownAuthority
+    from ..data.register import UnknownAuthority
 
     found = []
     for name in names:

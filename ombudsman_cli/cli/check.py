@@ -38,9 +38,9 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
       ombudsman check --decisions export.xlsx --sheet Decisions --year 2019/20
       ombudsman check --format json | jq '.problems[] | .row'
     """
+    from ..data.validation import summarise
     from ..errors import MissingColumns, OmbudsmanError, UsageError
     from ..output import to_json
-    from ..validation import summarise
 
     try:
         session = Session(config_path, decisions_path, sheet, authorities_path)
@@ -70,7 +70,7 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     else:
         from rich.console import Console
 
-        from ..preview import print_check
+        from .tables import print_check
 
         print_check(Console(), summary, decisions.problems, decisions.warnings_in(year), limit)
     sys.exit(1 if decisions.problems else 0)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..register import GROUP_LABELS
+from ..data.register import GROUP_LABELS
 from ..years import BusinessYear
 from .base import (
     Session,
@@ -80,7 +80,7 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     if output_format == "table":
         from rich.console import Console
 
-        from ..preview import print_statistics
+        from .tables import print_statistics
 
         print_statistics(Console(), statistics, entries)
         return

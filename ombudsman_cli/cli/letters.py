@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
+from ..data.values import plural
 from ..errors import Terminated
-from ..values import plural
 from ..years import BusinessYear
 from .base import (
     EXIT_INTERRUPTED,
@@ -70,11 +70,12 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
       ombudsman letters --year 2020 --pdf --jobs 2
       ombudsman letters --year 2021 --letter-date 2021-07-21 --template my-letter.docx
     """
-    from ..contacts import load_contacts
-    from ..letters import MANIFEST_NAME, default_jobs, plan_letters, write_letters
-    from ..rendering import DocumentProperties, LetterRenderer, check_letter_date, find_template
+    from ..data.contacts import load_contacts
+    from ..letters.rendering import DocumentProperties, LetterRenderer, check_letter_date
+    from ..letters.run import MANIFEST_NAME, default_jobs, plan_letters, write_letters
+    from ..models import Signatory
     from ..stats import compute_statistics
-    from ..wording import Signatory
+    from ..templates import find_template
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     settings = session.settings
@@ -83,7 +84,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         check_letter_date(day)
     codes = [a.code for a in session.find_authorities(authority_names)]
     if pdf:
-        from ..pdf import require_soffice
+        from ..letters.pdf import require_soffice
 
         require_soffice()
     decisions, year = session.decisions_for_year(year, skip_invalid)
@@ -141,7 +142,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
                f"letter: ombudsman send --year {year.end_year} --send --resend NAME.")
     pdfs = sum(1 for w in run.letters if w.pdf)
     if output_format == "json":
-        from ..letters import manifest_rows
+        from ..letters.run import manifest_rows
         from ..output import to_json
 
         click.echo(to_json({
@@ -157,7 +158,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
 
 def _changed_since_sent(run: Any, year: BusinessYear) -> list[str]:
     """The councils whose letter, as now written, is not the one the send ledger says they were sent."""
-    from ..sending import Ledger
+    from ..send.plan import Ledger
 
     sent = Ledger(run.folder).by_code(year)
     return [w.planned.context["authority"] for w in run.letters

@@ -5,14 +5,18 @@ from __future__ import annotations
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
 from ..config import AUTH, SECURITY, load_settings
+from ..data.values import plural
 from ..errors import Terminated, UsageError
-from ..values import plural
 from ..years import BusinessYear
+
+if TYPE_CHECKING:
+    from ..send.run import SendReport
+
 from .base import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -75,30 +79,27 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     Exit codes: 0 every message sent (or, in a dry run, written), 1 anything refused, deferred, of
     unknown fate, without an address or changed since it was made, 2 a usage error, 130 Ctrl-C.
     """
+    from ..data.register import load_register
+    from ..letters.manifest import read_manifest
     from ..locking import folder_lock
-    from ..manifest import read_manifest
-    from ..register import load_register
-    from ..sending import (
-        EmailTemplate,
-        Ledger,
-        checked_mailbox,
-        clear_outbox,
-        find_email_template,
-        outbox_folder,
-        plan_sending,
-        send_all,
-    )
-    from ..transports import OutboxTransport, SmtpTransport, read_secret
+    from ..send.ledger import LEDGER_NAME, Ledger
+    from ..send.plan import Attach, EmailTemplate, checked_mailbox, clear_outbox, outbox_folder, plan_sending
+    from ..send.run import send_all
+    from ..send.transports import OutboxTransport, SmtpTransport, Transport, read_secret
+    from ..templates import find_email_template
 
     settings = load_settings(config_path)
-    if year is None and letters_dir is None:
+    if letters_dir is not None:
+        folder = letters_dir
+    elif year is not None:
+        folder = settings.letters_folder(year.end_year)
+    else:
         raise UsageError("which letters? Pass --year (the letters folder comes from the config) or --letters DIR")
-    folder = letters_dir or settings.letters_folder(year.end_year)  # type: ignore[union-attr]
     if year is None:
-        years = {row.get("year") for row in read_manifest(folder)} - {"", None}
+        years = {row["year"] for row in read_manifest(folder)}
         if len(years) != 1:
             raise UsageError(f"{folder}: pass --year (its manifest has {'no year' if not years else 'several years'})")
-        year = BusinessYear(int(years.pop()))  # type: ignore[arg-type]
+        year = BusinessYear(int(years.pop()))
     register = load_register(settings.authorities)
 
     def codes(names: tuple[str, ...], option: str) -> list[str]:
@@ -117,14 +118,14 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
         checked_mailbox(to_self, "--to-self")
     template = EmailTemplate(find_email_template(mail.template))
     with folder_lock(folder, "sending letters" if really_send else "a dry run of send"):
-        plan = plan_sending(folder, year, template, mail, attach, codes(authority_names, "--authority"),  # type: ignore[arg-type]
+        plan = plan_sending(folder, year, template, mail, cast(Attach, attach), codes(authority_names, "--authority"),
                             codes(resend_names, "--resend"), to_self)
         for outgoing in plan.ready:
             for entry in outgoing.before:
                 stderr(f"Resending to {outgoing.authority}: {entry.outcome} on {entry.time} "
                        f"(Message-ID {entry.message_id}) to {entry.to}.")
         if really_send:
-            transport: Any = SmtpTransport(mail, read_secret(mail))
+            transport: Transport = SmtpTransport(mail, read_secret(mail))
             ledger: Ledger | None = Ledger(folder)
         else:
             clear_outbox(folder)
@@ -136,7 +137,7 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
                                    lambda progress: send_all(plan, transport, mail, ledger, limit,
                                                              mail.rate if really_send else 0, progress))
         except KeyboardInterrupt:
-            stderr(f"Interrupted between messages: {folder / 'send-log.csv'} records every message sent so far; run the "
+            stderr(f"Interrupted between messages: {folder / LEDGER_NAME} records every message sent so far; run the "
                    "same command again to send the rest.")
             sys.exit(EXIT_TERMINATED if isinstance(sys.exc_info()[1], Terminated) else EXIT_INTERRUPTED)
         finally:
@@ -150,11 +151,12 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     sys.exit(0 if report.ok else 1)
 
 
-def _print_report(report: Any, folder: Path, really_send: bool) -> None:
+def _print_report(report: SendReport, folder: Path, really_send: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from ..preview import shown
+    from ..send.ledger import LEDGER_NAME, Outcome
+    from .tables import shown
 
     plan = report.plan
     console = Console()
@@ -168,7 +170,7 @@ def _print_report(report: Any, folder: Path, really_send: bool) -> None:
     for column in ("Council", "To", "Cc", "Attachment", "Size", "Outcome"):
         table.add_column(column, justify="right" if column == "Size" else "left", overflow="fold")
     for outgoing, delivery, size in report.deliveries:
-        outcome = "written to outbox" if delivery.outcome == "written" else delivery.outcome
+        outcome = "written to outbox" if delivery.outcome is Outcome.WRITTEN else str(delivery.outcome)
         if delivery.refused:
             outcome += f" (refused: {', '.join(delivery.refused)})"
         table.add_row(shown(outgoing.authority), shown(", ".join(outgoing.to)), shown(", ".join(outgoing.cc)),
@@ -189,10 +191,10 @@ def _print_report(report: Any, folder: Path, really_send: bool) -> None:
                 say(f"  ... and {len(items) - 20} more (--format json lists all)")
     if plan.done_before:
         say(f"Already sent (or refused, or of unknown fate) before, not sent again: {len(plan.done_before)} "
-                      f"(--resend NAME sends one again; see {folder / 'send-log.csv'})")
+                      f"(--resend NAME sends one again; see {folder / LEDGER_NAME})")
     for line in plan.damaged_lines:
         named = ", ".join(line.codes) or "no council"
-        say(f"[red]{folder / 'send-log.csv'} line {line.line} cannot be read (kept as it is): {shown(line.text[:80])}; "
+        say(f"[red]{folder / LEDGER_NAME} line {line.line} cannot be read (kept as it is): {shown(line.text[:80])}; "
             f"it names {named}, counted as possibly sent (--resend NAME sends one again).[/]")
     if plan.changed_since_sent:
         say(f"[red]Sent before, and the letter in the folder has changed since ({len(plan.changed_since_sent)}): "
@@ -204,7 +206,7 @@ def _print_report(report: Any, folder: Path, really_send: bool) -> None:
     if report.stopped:
         say(f"[red]Stopped: {shown(report.stopped)}. Run the same command again to send the rest.[/]")
     for outgoing, delivery, _ in report.deliveries:
-        if delivery.outcome in ("refused", "deferred", "unknown"):
+        if delivery.outcome in (Outcome.REFUSED, Outcome.DEFERRED, Outcome.UNKNOWN, Outcome.CHANGED):
             say(f"[red]{delivery.outcome}: {shown(outgoing.authority)}: {shown(delivery.reply)}[/]")
         for address, reply in delivery.refused.items():
             say(f"[red]sent to {shown(outgoing.authority)}, but refused: {shown(address)} "

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..values import plural
+from ..data.values import plural
 from ..years import BusinessYear
 from .base import (
     Session,
@@ -58,8 +58,8 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
       ombudsman site --year 2020 --serve          then open the address it prints
       datasette site/2020/data/ombudsman-2020.db
     """
-    from ..letters import default_jobs
-    from ..site import build_site
+    from ..letters.run import default_jobs
+    from ..publish.site import build_site
     from ..stats import compute_statistics
 
     session = Session(config_path, decisions_path, sheet, authorities_path)

@@ -8,15 +8,84 @@ anything is rendered, by walking the template against the variables every letter
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import BaseLoader, StrictUndefined, Template, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateProblem
+
+#: Where the templates live, by name: a year's own letter, the generic letter, the email, the site's pages.
+TEMPLATE_PATTERN = "annual-review-letter-{year}.docx"
+GENERIC_TEMPLATE = "annual-review-letter.docx"
+EMAIL_TEMPLATE = "annual-review-email.txt"
+SITE_TEMPLATES = "site"
+
+
+def template_folders() -> list[Path]:
+    """Where templates are looked for: ``./letter_templates`` (the team's working copy), the checkout
+    this package runs from, then the templates installed with the package."""
+    folders = [Path("letter_templates"), Path(__file__).resolve().parent.parent / "letter_templates"]
+    try:
+        spec = importlib.util.find_spec("ombudsman_cli.letter_templates")
+    except ModuleNotFoundError:
+        spec = None
+    if spec is not None and spec.submodule_search_locations:
+        folders += [Path(p) for p in spec.submodule_search_locations]
+    return folders
+
+
+def find_template(year: int, template: Path | None = None, folders: list[Path] | None = None) -> Path:
+    """``template`` if given; else the year's own template, else the generic one, from the first folder
+    that has it (``./letter_templates``, then the copy shipped with the package)."""
+    if template is not None:
+        if not template.is_file():
+            raise TemplateProblem(f"template {template} does not exist")
+        return template
+    search = [Path(f) for f in (template_folders() if folders is None else folders)]
+    for name in (TEMPLATE_PATTERN.format(year=year), GENERIC_TEMPLATE):
+        for folder in search:
+            if (folder / name).is_file():
+                return folder / name
+    raise TemplateProblem(
+        f"no letter template for {year}: looked for {TEMPLATE_PATTERN.format(year=year)} and {GENERIC_TEMPLATE} "
+        f"in {', '.join(map(str, search)) or 'no folder'}; pass --template FILE"
+    )
+
+
+def find_email_template(template: Path | None = None) -> Path:
+    """``template`` if given, else ``letter_templates/annual-review-email.txt`` from where the letter
+    templates are found (``./letter_templates``, then the copy installed with the package)."""
+    if template is not None:
+        if not template.is_file():
+            raise TemplateProblem(f"email template {template} does not exist")
+        return template
+    for folder in template_folders():
+        if (folder / EMAIL_TEMPLATE).is_file():
+            return folder / EMAIL_TEMPLATE
+    raise TemplateProblem(f"no email template: looked for {EMAIL_TEMPLATE} in "
+                          f"{', '.join(map(str, template_folders()))}; set [email] template")
+
+
+def site_template_folder(templates: Path | None = None) -> Path:
+    """``templates`` if given, else ``letter_templates/site`` from where the letter templates are found."""
+    if templates is not None:
+        if not (templates / "council.html").is_file():
+            raise TemplateProblem(f"{templates} has no council.html: it is not a folder of site templates")
+        return templates
+    for folder in template_folders():
+        if (folder / SITE_TEMPLATES / "council.html").is_file():
+            return folder / SITE_TEMPLATES
+    raise TemplateProblem(f"no site templates: looked for {SITE_TEMPLATES}/ in "
+                          f"{', '.join(map(str, template_folders()))}")
+
+
+# -- the sandbox --------------------------------------------------------------------------------------
 
 
 class _CompilingOnceEnvironment(SandboxedEnvironment):

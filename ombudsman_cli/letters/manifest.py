@@ -1,6 +1,6 @@
 """``manifest.csv``: the letters a folder holds, with their SHA-256, addresses and figures.
 
-Written by :mod:`ombudsman_cli.letters`; read by it (an earlier run's letters), by ``send`` and by
+Written by :mod:`ombudsman_cli.letters.run`; read by it (an earlier run's letters), by ``send`` and by
 ``site``. Here alone, so that reading it does not load the statistics. It is read as untrusted: a row
 cut short, a letter listed twice or a file outside the folder is refused by its row, never acted on.
 """
@@ -11,7 +11,7 @@ import csv
 import hashlib
 from pathlib import Path
 
-from .errors import ManifestProblem, WrongFolder
+from ..errors import ManifestProblem, WrongFolder
 
 MANIFEST_NAME = "manifest.csv"
 

@@ -8,17 +8,13 @@ each figure into the text that goes in its place. Every variable a template may 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .stats import AuthorityStatistics, Rate, half_up, percent
-from .values import plural
-
-
-def long_date(day: date) -> str:
-    """``22 July 2020``, as letters are dated."""
-    return f"{day.day} {day:%B %Y}"
+from ..data.values import plural
+from ..models import CHIEF_EXECUTIVE, Contact, Signatory
+from ..stats import AuthorityStatistics, Rate, half_up, percent
+from ..years import long_date
 
 
 def percent_text(value: Rate) -> str:
@@ -27,27 +23,6 @@ def percent_text(value: Rate) -> str:
     return "" if shown is None else f"{shown}%"
 
 
-@dataclass(frozen=True)
-class Contact:
-    """Who a letter is addressed to."""
-
-    title: str = ""
-    forename: str = ""
-    surname: str = ""
-    job_title: str = ""
-    email: str = ""
-    #: The council's link officer, copied in when the letter is sent.
-    link_officer_email: str = ""
-
-    @property
-    def name(self) -> str:
-        """``Mr Taylor``; without a title, the forename and surname."""
-        if self.title and self.surname:
-            return f"{self.title} {self.surname}"
-        return " ".join(part for part in (self.forename, self.surname) if part)
-
-
-CHIEF_EXECUTIVE = "Chief Executive"
 
 
 def one_decimal(value: Rate) -> str:
@@ -61,15 +36,6 @@ def one_decimal(value: Rate) -> str:
 NOT_AVAILABLE = "not available"
 NO_DATA = "–"
 NO_RATE, NO_AVERAGE = "no rate", "no average"
-
-
-@dataclass(frozen=True)
-class Signatory:
-    """Who signs the letters: a name (may be empty) and the job titles under it."""
-
-    name: str = ""
-    job_titles: tuple[str, ...] = ("Local Government and Social Care Ombudsman",
-                                   "Chair, Commission for Local Administration in England")
 
 
 # Template name -> (the rate, its numerator in Counts, what the numerator counts, what the rate is out of).

@@ -1,9 +1,9 @@
 """Reading a table (CSV, ``.xlsx``, ``.ods``) into headers and rows, with the row numbers a spreadsheet shows.
 
-Nothing here interprets values; :mod:`ombudsman_cli.validation` does that. Two readers exist for
+Nothing here interprets values; :mod:`ombudsman_cli.data.validation` does that. Two readers exist for
 workbooks: python-calamine (fast, the default) and openpyxl (the fallback); the validated result is the
-same whichever runs, because every cell goes through :func:`ombudsman_cli.values.cell_text` or
-:func:`ombudsman_cli.values.parse_date`, which treat their differing types (``1.0`` versus ``1``,
+same whichever runs, because every cell goes through :func:`ombudsman_cli.data.values.cell_text` or
+:func:`ombudsman_cli.data.values.parse_date`, which treat their differing types (``1.0`` versus ``1``,
 ``date`` versus ``datetime``) alike.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .errors import InputFileError
+from ..errors import InputFileError
 from .values import CellError, cell_text, header_key
 
 Engine = Literal["calamine", "openpyxl"]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
+from ..errors import BadAddress
+
 _SEPARATORS = re.compile(r"[;,]")
 
-
-class BadAddress(ValueError):
-    """An address that is not an email address; the message says what is wrong with it."""
 
 
 # An everyday address (ASCII, dot-separated words, a registered kind of top-level domain) that

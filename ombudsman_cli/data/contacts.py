@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..errors import InputFileError
+from ..models import Contact
 from .addresses import BadAddress, check_address, split_addresses
-from .errors import InputFileError
 from .reading import read_table
 from .register import Register, UnknownAuthority
 from .values import cell_text, header_key, printable, probable_column
-from .wording import Contact
 
 CONTACT_COLUMNS = ("authority", "title", "forename", "surname", "job_title", "email", "link_officer_email")
 #: Other names a column is read under.

@@ -13,7 +13,6 @@ properties come from the letter date, never from the clock.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
 import struct
@@ -33,16 +32,14 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
+from ..errors import TemplateProblem, UsageError
+from ..templates import describe_failure, sample_of, sandboxed_environment, unknown_names
 from . import chart
-from .errors import TemplateProblem, UsageError
-from .templating import describe_failure, sample_of, sandboxed_environment, unknown_names
 
-TEMPLATE_PATTERN = "annual-review-letter-{year}.docx"
 CORE_PART = "docProps/core.xml"
 # Stands in the template's properties for each letter's own title, which replaces it.
 _TITLE_PLACEHOLDER = "ombudsman-letter-title-8c1f"
 _SUBJECT_PLACEHOLDER = "ombudsman-letter-subject-8c1f"
-GENERIC_TEMPLATE = "annual-review-letter.docx"
 DOCUMENT_PART = "word/document.xml"
 _JINJA_TAG = re.compile(r"\{[{%#]")
 _COMPRESSION_LEVEL = 6
@@ -77,37 +74,6 @@ def check_letter_date(day: date) -> None:
             f"a letter dated {day.isoformat()} cannot be written: a Word file (a zip archive) holds dates from "
             f"{FIRST_LETTER_YEAR} to {LAST_LETTER_YEAR}. Give the date the letters go out, such as 2020-07-22."
         )
-
-
-def template_folders() -> list[Path]:
-    """Where templates are looked for: ``./letter_templates`` (the team's working copy), the checkout
-    this package runs from, then the templates installed with the package."""
-    folders = [Path("letter_templates"), Path(__file__).resolve().parent.parent / "letter_templates"]
-    try:
-        spec = importlib.util.find_spec("ombudsman_cli.letter_templates")
-    except ModuleNotFoundError:
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        folders += [Path(p) for p in spec.submodule_search_locations]
-    return folders
-
-
-def find_template(year: int, template: Path | None = None, folders: list[Path] | None = None) -> Path:
-    """``template`` if given; else the year's own template, else the generic one, from the first folder
-    that has it (``./letter_templates``, then the copy shipped with the package)."""
-    if template is not None:
-        if not template.is_file():
-            raise TemplateProblem(f"template {template} does not exist")
-        return template
-    search = [Path(f) for f in (template_folders() if folders is None else folders)]
-    for name in (TEMPLATE_PATTERN.format(year=year), GENERIC_TEMPLATE):
-        for folder in search:
-            if (folder / name).is_file():
-                return folder / name
-    raise TemplateProblem(
-        f"no letter template for {year}: looked for {TEMPLATE_PATTERN.format(year=year)} and {GENERIC_TEMPLATE} "
-        f"in {', '.join(map(str, search)) or 'no folder'}; pass --template FILE"
-    )
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from typing import Any, cast
 
 import pandas as pd
 
-from .errors import ExportHasProblems, InputFileError, MissingColumns
+from ..errors import ExportHasProblems, InputFileError, MissingColumns
+from ..years import BusinessYear, business_year_of
 from .reading import Engine, Table, bulk_allocation, read_table
 from .register import Authority, Register, UnknownAuthority
 from .values import (
@@ -32,7 +33,6 @@ from .values import (
     probable_column,
     reference_key,
 )
-from .years import BusinessYear, business_year_of
 
 UPHELD = "Upheld"
 NOT_UPHELD = "Not upheld"

@@ -61,7 +61,7 @@ def _series(index: int, name: str, column: str, categories: list[str], values: l
 
 
 def chart_xml(chart: dict[str, Any]) -> bytes:
-    """The chart part for one letter, from its ``chart`` variables (:func:`ombudsman_cli.wording.letter_context`).
+    """The chart part for one letter, from its ``chart`` variables (:func:`ombudsman_cli.letters.context.letter_context`).
 
     Values are the letter's own whole percentages, so a figure on a bar always reads as the letter does.
     """

@@ -22,7 +22,6 @@ import re
 import shutil
 import signal
 import tempfile
-import unicodedata
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -30,35 +29,22 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConversionError, TemplateProblem, UsageError, WrongFolder
-from .folders import FolderKind, claim
-from .locking import deferred_signals, folder_lock
+from ..errors import ConversionError, TemplateProblem, UsageError, WrongFolder
+from ..folders import FolderKind, claim
+from ..locking import deferred_signals, folder_lock
+from ..models import Contact, Signatory
+from ..naming import file_stems
+from ..output import atomic_writer, neutralise
+from ..stats import AuthorityStatistics, YearStatistics
+from .context import letter_context, manifest_figures
 from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, file_sha256, read_manifest
-from .output import atomic_writer, neutralise
-from .register import Authority
 from .rendering import DocumentProperties, LetterRenderer
-from .stats import AuthorityStatistics, YearStatistics
-from .wording import Contact, Signatory, letter_context, manifest_figures
 
 STAGING_PREFIX = ".ombudsman-run-"
 _PARTIAL = re.compile(r"^\..+\.[a-z0-9_]{8}\.part$")
 Progress = Callable[[int], None]
 # A file name stays well inside every file system's limit, however long a register's name.
 _LONGEST_STEM = 100
-
-
-def _slug(text: str) -> str:
-    """``London Borough of Hammersmith & Fulham`` -> ``london-borough-of-hammersmith-fulham``:
-    accents dropped, anything else that is not a Latin letter or digit a hyphen, never one at the ends."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:_LONGEST_STEM].rstrip("-")
-
-
-def letter_filename(official_name: str, code: str = "") -> str:
-    """``London Borough of Hammersmith & Fulham`` -> ``london-borough-of-hammersmith-fulham.docx``; a
-    name with no Latin letter is named by its GSS code. Never hidden, never starting with a hyphen."""
-    return (_slug(official_name) or _slug(code) or "authority") + ".docx"
 
 
 @dataclass
@@ -133,23 +119,6 @@ def plan_letters(
         context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory)
         planned.append(PlannedLetter(entry, f"{stems[entry.authority.code]}.docx", context, selected=bool(codes)))
     return planned
-
-
-def file_stems(authorities: Sequence[Authority]) -> dict[str, str]:
-    """GSS code -> a file name (without its suffix) of its own for each authority, in their order:
-    ``london-borough-of-hammersmith-fulham``; two names that come to the same one get the GSS code added."""
-    taken: set[str] = {MANIFEST_NAME.removesuffix(".csv")}
-    stems = {}
-    for authority in authorities:
-        stem = letter_filename(authority.name, authority.code).removesuffix(".docx")
-        candidate, number = stem, 1
-        while candidate in taken:  # names that differ only in punctuation or script: keep both letters
-            number += 1
-            suffix = _slug(authority.code) if number == 2 and _slug(authority.code) else str(number)
-            candidate = f"{stem}-{suffix}"
-        taken.add(candidate)
-        stems[authority.code] = candidate
-    return stems
 
 
 # -- rendering in worker processes ------------------------------------------------------------------

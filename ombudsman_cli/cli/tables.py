@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .stats import AuthorityStatistics, Averages, Rate, YearStatistics
-from .validation import ROW, Problem
-from .values import printable
-from .wording import percent_text, plural
-from .years import BusinessYear
+from ..data.validation import ROW, Problem
+from ..data.values import printable
+from ..letters.context import percent_text, plural
+from ..stats import AuthorityStatistics, Averages, Rate, YearStatistics
+from ..years import BusinessYear
 
 ABOVE, BELOW, LEVEL = "▲", "▼", "="
 

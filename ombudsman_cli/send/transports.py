@@ -7,7 +7,7 @@
   failing after the whole message was handed over is ``unknown``, never retried.
 
 Each takes the message as the bytes that go over the wire and returns a
-:class:`~ombudsman_cli.sending.Delivery`. The password is read when the transport opens
+:class:`~ombudsman_cli.send.plan.Delivery`. The password is read when the transport opens
 and is never printed, logged or written.
 """
 
@@ -24,19 +24,21 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
-from .config import MailSettings
-from .errors import OmbudsmanError, UsageError, hide_secret
-from .sending import DEFERRED, REFUSED, SENT, UNKNOWN, Delivery, Outgoing
+from ..config import MailSettings
+from ..errors import MailServerError, UsageError, hide_secret
+from .ledger import Delivery, Outcome
+from .plan import Outgoing
 
 PASSWORD_VARIABLE = "OMBUDSMAN_SMTP_PASSWORD"
+
+
+def _never() -> bool:
+    return False
 #: Seconds to wait before each retry of a message the server deferred (4xx).
 RETRY_DELAYS = (5.0, 30.0, 120.0)
-WRITTEN = "written"
 
-
-class MailServerError(OmbudsmanError):
-    """The mail server cannot be reached, or will not let us in; nothing was sent."""
 
 
 def read_secret(settings: MailSettings) -> str | None:
@@ -79,6 +81,21 @@ def _run_password_command(command: str) -> tuple[int, bytes]:
     return process.returncode, output
 
 
+class Transport(Protocol):
+    """How a built message leaves: opened once, given each message as the bytes that go over the wire, closed."""
+
+    def open(self) -> None:
+        """Make ready (connect, log in); :class:`MailServerError` if that cannot be done."""
+
+    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str],
+                stop_waiting: Callable[[], bool] = _never) -> Delivery:
+        """Hand one message over; never raises for what the server says (that is the :class:`Delivery`).
+        ``stop_waiting`` tells a transport that would wait (to retry) that the run is stopping."""
+
+    def close(self) -> None:
+        """Let go of the connection (what was delivered stays delivered)."""
+
+
 class OutboxTransport:
     """The dry run: each message written to ``folder/<letter>.eml``, byte for byte what would be sent."""
 
@@ -88,10 +105,11 @@ class OutboxTransport:
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str]) -> Delivery:
+    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str],
+                stop_waiting: Callable[[], bool] = _never) -> Delivery:
         path = self.folder / f"{outgoing.stem}.eml"
         path.write_bytes(data)
-        return Delivery(WRITTEN, str(path))
+        return Delivery(Outcome.WRITTEN, str(path))
 
     def close(self) -> None:
         pass
@@ -118,7 +136,6 @@ class SmtpTransport:
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
         #: Asked before each retry: True when the run is stopping (Ctrl-C), so no back-off is waited out.
-        self.stop_waiting: Callable[[], bool] = lambda: False
 
     def __repr__(self) -> str:  # never the secret
         return f"SmtpTransport({self.settings.host}:{self.settings.default_port}, {self.settings.security})"
@@ -187,36 +204,37 @@ class SmtpTransport:
 
     # -- one message ----------------------------------------------------------------------------------
 
-    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str]) -> Delivery:
-        last = Delivery(DEFERRED, "not attempted")
+    def deliver(self, outgoing: Outgoing, data: bytes, sender: str, recipients: Sequence[str],
+                stop_waiting: Callable[[], bool] = _never) -> Delivery:
+        last = Delivery(Outcome.DEFERRED, "not attempted")
         for attempt in range(len(self.retry_delays) + 1):
             try:
                 last = self._attempt(sender, recipients, data)
             except _HandedOver as error:
                 self._drop()
-                return Delivery(UNKNOWN, f"the connection failed after the message was handed over ({error}); it "
+                return Delivery(Outcome.UNKNOWN, f"the connection failed after the message was handed over ({error}); it "
                                          "may have arrived: check with the recipient before sending it again")
             except smtplib.SMTPAuthenticationError as error:
                 self._drop()
-                return Delivery(DEFERRED, f"login refused: {error.smtp_code} {_text(error.smtp_error)}",
+                return Delivery(Outcome.DEFERRED, f"login refused: {error.smtp_code} {_text(error.smtp_error)}",
                                 stop_run=True)
             except (smtplib.SMTPException, OSError) as error:
                 self._drop()  # the message was not handed over: safe to try again
-                last = Delivery(DEFERRED, f"connection failed: {_reason(error)}", stop_run=True)
-            if last.outcome != DEFERRED:
+                last = Delivery(Outcome.DEFERRED, f"connection failed: {_reason(error)}", stop_run=True)
+            if last.outcome != Outcome.DEFERRED:
                 return last
-            if attempt < len(self.retry_delays) and not self._wait(self.retry_delays[attempt]):
-                return Delivery(DEFERRED, f"{last.reply}; not tried again: the run was stopped")
+            if attempt < len(self.retry_delays) and not self._wait(self.retry_delays[attempt], stop_waiting):
+                return Delivery(Outcome.DEFERRED, f"{last.reply}; not tried again: the run was stopped")
         return last
 
-    def _wait(self, seconds: float) -> bool:
+    def _wait(self, seconds: float, stop_waiting: Callable[[], bool]) -> bool:
         """Wait before a retry, in short steps; False if the run is stopping."""
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            if self.stop_waiting():
+            if stop_waiting():
                 return False
             self.sleep(min(left, 0.2))
-        return not self.stop_waiting()
+        return not stop_waiting()
 
     def _attempt(self, sender: str, recipients: Sequence[str], data: bytes) -> Delivery:
         smtp = self._connection()
@@ -233,10 +251,10 @@ class SmtpTransport:
         if not accepted:
             permanent = all(text.startswith("5") for text in refused.values())
             smtp.rset()
-            return Delivery(REFUSED if permanent else DEFERRED, "; ".join(f"{r}: {t}" for r, t in refused.items()))
+            return Delivery(Outcome.REFUSED if permanent else Outcome.DEFERRED, "; ".join(f"{r}: {t}" for r, t in refused.items()))
         code, reply = _data(smtp, data)
         if code == 250:
-            return Delivery(SENT, f"{code} {_text(reply)}", refused)
+            return Delivery(Outcome.SENT, f"{code} {_text(reply)}", refused)
         return self._failed(smtp, code, reply)
 
     @staticmethod
@@ -245,7 +263,7 @@ class SmtpTransport:
             smtp.rset()
         except (smtplib.SMTPException, OSError):
             pass
-        return Delivery(REFUSED if 500 <= code < 600 else DEFERRED, f"{code} {_text(reply)}")
+        return Delivery(Outcome.REFUSED if 500 <= code < 600 else Outcome.DEFERRED, f"{code} {_text(reply)}")
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")

@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConversionError
+from ..errors import ConversionError
 
 BATCH_SIZE = 100
 #: Seconds LibreOffice may go without writing a PDF before it is taken to have hung
@@ -109,7 +109,7 @@ def convert_to_pdf(
     """Write ``name.pdf`` beside each ``name.docx``; return the PDFs, in the order of ``documents``.
 
     Each PDF appears under its final name only when complete, put there by ``finish(document, produced,
-    target)``: by default :func:`ombudsman_cli.pdf_finish.finish_pdf`, which makes it a reproducible,
+    target)``: by default :func:`ombudsman_cli.letters.pdf_finish.finish_pdf`, which makes it a reproducible,
     properly tagged PDF/A-2b. Raises :class:`ConversionError` naming every document that did not
     convert (the others are kept), or saying that LibreOffice hung.
     """

@@ -34,26 +34,25 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from .chart import chart_svg
-from .errors import OmbudsmanError, TemplateProblem
-from .folders import FolderKind, claim, expect
+from ..data.values import plural
+from ..errors import SiteProblem
+from ..folders import FolderKind, claim, expect
+from ..letters.chart import chart_svg
+from ..letters.context import letter_context, one_decimal, percent_text
+from ..letters.manifest import file_sha256, read_manifest
+from ..models import Contact
+from ..naming import file_stems
+from ..output import neutralise, to_csv, to_json
+from ..stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics, export_record
+from ..templates import describe_failure, sandboxed_environment, site_template_folder
+from ..years import long_date
 from .letter_html import letter_as_html
-from .letters import file_stems
-from .manifest import file_sha256, read_manifest
-from .output import neutralise, to_csv, to_json
-from .stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics, export_record
-from .templating import describe_failure, sandboxed_environment
-from .wording import Contact, letter_context, long_date, one_decimal, percent_text, plural
 
-SITE_TEMPLATES = "site"
 MANIFEST = "manifest.csv"
 ASSETS = ("site.css", "site.js")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
-
-class SiteProblem(OmbudsmanError):
-    """The site cannot be built where it was asked to be, or from what it was given."""
 
 
 @dataclass
@@ -73,21 +72,6 @@ class SiteBuild:
     councils: int = 0
     letters: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-def site_template_folder(templates: Path | None = None) -> Path:
-    """``templates`` if given, else ``letter_templates/site`` from where the letter templates are found."""
-    from .rendering import template_folders
-
-    if templates is not None:
-        if not (templates / "council.html").is_file():
-            raise TemplateProblem(f"{templates} has no council.html: it is not a folder of site templates")
-        return templates
-    for folder in template_folders():
-        if (folder / SITE_TEMPLATES / "council.html").is_file():
-            return folder / SITE_TEMPLATES
-    raise TemplateProblem(f"no site templates: looked for {SITE_TEMPLATES}/ in "
-                          f"{', '.join(map(str, template_folders()))}")
 
 
 def build_site(
@@ -354,7 +338,7 @@ def _workbook(records: list[dict[str, Any]], groups: list[dict[str, Any]], day: 
     """The figures as an .xlsx: a sheet of authorities and one of groups; the same bytes every time."""
     import openpyxl
 
-    from .rendering import repack
+    from ..letters.rendering import repack
 
     workbook = openpyxl.Workbook()
     sheets = [("Authorities", list(EXPORT_FIELDS), records), ("Groups", list(groups[0]) if groups else [], groups)]

@@ -27,8 +27,8 @@ from typing import BinaryIO, cast
 
 from lxml import etree
 
-from .errors import ConversionError
-from .output import atomic_writer
+from ..errors import ConversionError
+from ..output import atomic_writer
 
 _CORE = "{http://purl.org/dc/elements/1.1/}"
 _TERMS = "{http://purl.org/dc/terms/}"

@@ -12,11 +12,11 @@ from importlib import resources
 from pathlib import Path
 from typing import cast
 
-from .errors import InputFileError
+from ..errors import InputFileError
+from ..years import BusinessYear
 from .outside_england import outside_england
 from .reading import read_table
 from .values import cell_text, header_key, name_key, parse_optional_date, printable
-from .years import BusinessYear
 
 #: Register type code -> the ombudsman's comparison group. Other types (SRA, COMB) have none.
 COMPARISON_GROUPS: dict[str, str] = {

@@ -1,0 +1,267 @@
+"""``send-log.csv``, the ledger: what became of every message handed to the mail server, and so what each
+council is still owed. What was sent is known from here alone, so a rerun never sends a letter twice.
+
+Each message has two rows: ``sending``, written just before it is handed over, then its outcome. Rows are
+appended on a line of their own, flushed to disk and read back; a line that cannot be read is kept, and
+every council it names counts as possibly sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import stat
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ..data.addresses import split_addresses
+from ..errors import LedgerProblem
+from ..years import BusinessYear
+
+LEDGER_NAME = "send-log.csv"
+LEDGER_FIELDS = ("time", "year", "authority", "code", "file", "sha256", "attachments", "message_id", "to", "cc",
+                 "outcome", "reply", "refused")
+
+
+class Outcome(StrEnum):
+    """What became of a message; the ledger's ``outcome`` column holds the value."""
+
+    #: Written just before the message is handed over; with no outcome after it, the message may have gone.
+    SENDING = "sending"
+    SENT = "sent"
+    #: A permanent refusal (5xx): not retried.
+    REFUSED = "refused"
+    #: Put off (4xx) after every retry: sent again by a rerun.
+    DEFERRED = "deferred"
+    #: The connection failed after the whole message was handed over: it may have arrived.
+    UNKNOWN = "unknown"
+    #: A proof sent with --to-self: never a letter sent to the council.
+    TEST = "test"
+    #: The dry run: written to the outbox.
+    WRITTEN = "written"
+    #: Not handed over: the attachment changed between the plan and the moment of sending.
+    CHANGED = "changed"
+
+
+#: Outcomes after which a rerun does not send the letter again.
+FINAL = (Outcome.SENT, Outcome.REFUSED, Outcome.UNKNOWN)
+#: Outcomes that leave nothing to put right.
+DONE = (Outcome.SENT, Outcome.TEST, Outcome.WRITTEN)
+
+
+@dataclass
+class Delivery:
+    """What a transport made of one message."""
+
+    outcome: Outcome
+    reply: str = ""
+    #: Recipients the server refused while it took the message for the others: address -> its reply.
+    refused: dict[str, str] = field(default_factory=dict)
+    #: The server stopped answering: the run stops, and sends the rest when it is run again.
+    stop_run: bool = False
+
+    @property
+    def put_off(self) -> list[str]:
+        """Recipients refused for now (4xx) while the others took the message: still owed it."""
+        return [address for address, reply in self.refused.items() if reply.startswith("4")]
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    time: str
+    year: str
+    authority: str
+    code: str
+    outcome: str
+    message_id: str = ""
+    to: str = ""
+    cc: str = ""
+    reply: str = ""
+    file: str = ""
+    sha256: str = ""
+    refused: str = ""
+
+
+_OUTCOMES = {outcome.value for outcome in Outcome} - {Outcome.WRITTEN.value, Outcome.CHANGED.value}
+_REFUSAL = re.compile(r"(?:^|;\s)([^\s;:]+@[^\s;:]+):\s(\d)\d\d")
+_CODE_LIKE = re.compile(r"^[A-Z]\d{8}$")
+
+
+@dataclass(frozen=True)
+class DamagedLine:
+    """A line of the ledger that cannot be read as a record: kept as it is, and every council it names
+    treated as possibly sent."""
+
+    line: int
+    text: str
+    codes: tuple[str, ...]
+
+
+@dataclass
+class CouncilLedger:
+    """What the ledger says of one council's letter in one year."""
+
+    #: Final entries (``sent``, ``refused``, ``unknown``, or a ``sending`` with no outcome after it).
+    final: list[LedgerEntry] = field(default_factory=list)
+    #: Recipients still owed the letter: put off (4xx) while the message went to the others.
+    owed: list[str] = field(default_factory=list)
+    #: The letters' SHA-256 as sent (``sent`` or ``unknown``).
+    sent_sha256: set[str] = field(default_factory=set)
+    damaged: list[DamagedLine] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return bool(self.final or self.damaged) and not self.owed
+
+
+class Ledger:
+    """``send-log.csv``: what became of every message handed to the mail server.
+
+    Before a message is handed over, a ``sending`` row is written; after, its outcome. Each row is appended
+    on a line of its own (a file saved without a final newline is mended first), flushed to disk and read
+    back; if that fails the run stops before the next message, so no message goes whose outcome cannot
+    be recorded. A line that cannot be read is reported, kept, and counts as a message that may have gone
+    to every council it names: damage never causes a second send."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / LEDGER_NAME
+
+    def read(self) -> tuple[list[tuple[int, LedgerEntry]], list[DamagedLine]]:
+        """The records with their line numbers, and the lines that are not records."""
+        try:
+            self._require_regular_file()
+            text = self.path.read_bytes().decode("utf-8", errors="replace")
+        except FileNotFoundError:
+            return [], []
+        except OSError as error:
+            raise LedgerProblem(f"{self.path} cannot be read ({error.strerror or error}): nothing was sent, since "
+                                "what was sent before cannot be known. Check its permissions.") from None
+        entries: list[tuple[int, LedgerEntry]] = []
+        damaged: list[DamagedLine] = []
+        lines = text.splitlines()
+        header = next(csv.reader([lines[0]]), []) if lines else []
+        known_header = header[:len(LEDGER_FIELDS)] == list(LEDGER_FIELDS)
+        for number, line in enumerate(lines[1:] if known_header else lines, start=2 if known_header else 1):
+            if not line.strip():
+                continue
+            try:
+                values = next(csv.reader([line]), [])
+            except csv.Error:
+                values = []
+            row = dict(zip(header, values)) if known_header and len(values) == len(header) else None
+            if row is None or row.get("outcome") not in _OUTCOMES or not _CODE_LIKE.match(row.get("code", "")):
+                codes = tuple(dict.fromkeys(v.strip() for v in (values or line.split(","))
+                                            if _CODE_LIKE.match(v.strip())))
+                damaged.append(DamagedLine(number, line, codes))
+                continue
+            entries.append((number, LedgerEntry(**{k: row.get(k) or "" for k in LedgerEntry.__dataclass_fields__})))
+        return entries, damaged
+
+    def entries(self) -> list[LedgerEntry]:
+        return [entry for _, entry in self.read()[0]]
+
+    def _require_regular_file(self) -> None:
+        """A ledger is a file: a device, pipe or folder in its place (``/dev/full``, say) can neither be read
+        back nor trusted with a record."""
+        try:
+            mode = self.path.stat().st_mode
+        except FileNotFoundError:
+            return
+        if not stat.S_ISREG(mode):
+            raise LedgerProblem(f"{self.path} is not a file (a device, pipe or folder is in its place), so what was "
+                                "sent cannot be recorded: nothing was sent, and no further message went. Put the "
+                                "ledger back, or move that away, then run the same command again.")
+
+    def by_code(self, year: BusinessYear) -> dict[str, CouncilLedger]:
+        """What the ledger says of each council's letter for ``year``."""
+        entries, damaged = self.read()
+        found: dict[str, CouncilLedger] = {}
+        pending: dict[tuple[str, str], LedgerEntry] = {}
+        for _, entry in entries:
+            if entry.year != str(year.end_year) or entry.outcome == Outcome.TEST:
+                continue
+            council = found.setdefault(entry.code, CouncilLedger())
+            key = (entry.code, entry.message_id)
+            if entry.outcome == Outcome.SENDING:
+                pending[key] = entry
+                continue
+            pending.pop(key, None)
+            recipients = split_addresses(entry.to) + split_addresses(entry.cc)
+            if entry.outcome in (Outcome.SENT, Outcome.UNKNOWN):
+                council.final.append(entry)
+                council.sent_sha256.add(entry.sha256)
+                put_off = {m.group(1).lower() for m in _REFUSAL.finditer(entry.refused) if m.group(2) == "4"}
+                for recipient in recipients:
+                    if recipient.lower() in put_off:
+                        if recipient.lower() not in map(str.lower, council.owed):
+                            council.owed.append(recipient)
+                    else:
+                        council.owed = [o for o in council.owed if o.lower() != recipient.lower()]
+            elif entry.outcome == Outcome.REFUSED:
+                council.final.append(entry)
+                council.owed = [o for o in council.owed if o.lower() not in map(str.lower, recipients)]
+        for (code, _), entry in pending.items():
+            council = found[code]
+            council.final.append(replace(entry, outcome=Outcome.UNKNOWN,
+                                         reply="the run stopped while handing this message over: it may have arrived"))
+            council.sent_sha256.add(entry.sha256)
+            council.owed = [o for o in council.owed
+                            if o.lower() not in map(str.lower, split_addresses(entry.to) + split_addresses(entry.cc))]
+        for line in damaged:
+            for code in line.codes:
+                found.setdefault(code, CouncilLedger()).damaged.append(line)
+        return found
+
+    def damaged(self) -> list[DamagedLine]:
+        return self.read()[1]
+
+    def append(self, row: dict[str, Any]) -> None:
+        """One record, on a line of its own, on disk and read back; :class:`LedgerProblem` if not."""
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=LEDGER_FIELDS, lineterminator="\n")
+        writer.writerow({k: _one_line(row.get(k, "")) for k in LEDGER_FIELDS})
+        record = buffer.getvalue().encode("utf-8")
+        try:
+            self._require_regular_file()
+            descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                size = os.fstat(descriptor).st_size
+                if size == 0:
+                    record = (",".join(LEDGER_FIELDS) + "\n").encode() + record
+                elif not _ends_with_newline(self.path, size):
+                    record = b"\n" + record  # saved without a final newline: never glue a record onto it
+                written = 0
+                while written < len(record):
+                    written += os.write(descriptor, record[written:])
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+            with self.path.open("rb") as handle:
+                handle.seek(size)
+                back = handle.read(len(record))
+        except OSError as error:
+            raise LedgerProblem(
+                f"{self.path} cannot be written ({error.strerror or error}): sending stopped, and no further "
+                "message went, since its outcome could not be recorded. Free the disk or fix the permissions, "
+                "then run the same command again."
+            ) from None
+        if back != record:
+            raise LedgerProblem(f"{self.path} did not read back what was written to it: sending stopped. Check the "
+                                "disk, then run the same command again.")
+
+
+def _ends_with_newline(path: Path, size: int) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(size - 1)
+        return handle.read(1) in (b"\n", b"\r")
+
+
+def _one_line(value: Any) -> str:
+    """A server's reply can hold line breaks; the ledger keeps one record a line."""
+    return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
