@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 from make_example_data import HEADERS, make_decisions, write_csv, write_xlsx  # noqa: E402
 
+from ombudsman_cli.config import default_jobs  # noqa: E402
 from ombudsman_cli.data.register import load_register  # noqa: E402
-from ombudsman_cli.letters.run import default_jobs  # noqa: E402
 
 LETTER_DATE = date(2020, 7, 22)
 TEMPLATE = ROOT / "letter_templates" / "annual-review-letter-2020.docx"

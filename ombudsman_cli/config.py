@@ -6,6 +6,7 @@ are relative to the file itself, so the job runs the same from any folder.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
@@ -192,3 +193,9 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
     if not isinstance(value, str):
         raise UsageError(f"{where} must be text in quotes")
     return value
+
+
+def default_jobs() -> int:
+    """Worker processes when neither --jobs nor [letters] jobs says: one per core this process may use."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+

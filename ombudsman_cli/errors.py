@@ -6,10 +6,16 @@ The command line turns each into a clear message and an exit code; library calle
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .data.validation import Problem
+
+class DescribedProblem(Protocol):
+    """A problem in an export (:class:`ombudsman_cli.data.validation.Problem`), as an error describes it."""
+
+    @property
+    def row(self) -> int | None: ...
+
+    def describe(self) -> str: ...
 
 
 class OmbudsmanError(Exception):
@@ -45,7 +51,7 @@ class ExportHasProblems(OmbudsmanError):
     (``--skip-invalid``) cannot mend.
     """
 
-    def __init__(self, path: object, problems: Sequence[Problem], skippable: bool = True) -> None:
+    def __init__(self, path: object, problems: Sequence[DescribedProblem], skippable: bool = True) -> None:
         self.path = str(path)
         self.problems = list(problems)
         self.skippable = skippable

@@ -1,21 +1,13 @@
-"""Writing figures as JSON and CSV for scripts and spreadsheets, and writing files whole or not at all."""
+"""Figures as JSON and CSV for scripts and spreadsheets: always UTF-8, text neutralised against formulas."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-import os
 import re
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any
-
-_UMASK = os.umask(0)
-os.umask(_UMASK)
+from collections.abc import Sequence
+from typing import Any
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -57,30 +49,6 @@ def _indented(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
 
 
-def overwritten_inputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> list[tuple[Path, Path]]:
-    """The (output, input) pairs where writing the output would overwrite the input: the same path
-    spelt differently, or the same file through a link. Each input is looked at once."""
-    by_path: dict[Path, Path] = {}
-    by_file: dict[tuple[int, int], Path] = {}
-    for source in inputs:
-        by_path.setdefault(source.resolve(), source)
-        with contextlib.suppress(OSError):
-            status = source.stat()
-            by_file.setdefault((status.st_dev, status.st_ino), source)
-    found = []
-    folders: dict[Path, Path] = {}
-    for output in outputs:
-        folder = folders.setdefault(output.parent, output.parent.resolve())
-        same = by_path.get(folder / output.name)
-        if same is None and by_file:
-            with contextlib.suppress(OSError):
-                status = output.stat()
-                same = by_file.get((status.st_dev, status.st_ino))
-        if same is not None:
-            found.append((output, same))
-    return found
-
-
 def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     """CSV text with a header; ``None`` is an empty cell; text cells neutralised against formulas."""
     buffer = io.StringIO()
@@ -96,24 +64,3 @@ def _printable_cell(value: Any) -> Any:
     from .data.values import printable
 
     return printable(value) if isinstance(value, str) else value
-
-
-@contextmanager
-def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
-    """Write ``path`` under a temporary name beside it and rename it into place only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        encoding = None if "b" in mode else "utf-8"
-        with os.fdopen(handle, mode, encoding=encoding, newline="" if encoding else None) as stream:
-            yield stream
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it private; a letter is not
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_text(path: Path, text: str) -> None:
-    with atomic_writer(path) as stream:
-        stream.write(text)

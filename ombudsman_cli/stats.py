@@ -228,11 +228,25 @@ class YearStatistics:
                 return entry
         raise KeyError(code)
 
-    def to_dict(self) -> dict[str, Any]:
+    def envelope(self) -> dict[str, Any]:
+        """What every data output says first: the year, its period and how averages are taken."""
         return {
             "year": self.year.end_year,
             "period": {"start": self.year.start.isoformat(), "end": self.year.end.isoformat()},
             "average_method": self.average_method,
+        }
+
+    def export_records(self) -> list[dict[str, Any]]:
+        """The map's records (``export``), one per authority, in order of GSS code."""
+        return [export_record(entry) for entry in sorted(self.authorities, key=lambda e: e.authority.code)]
+
+    def export_dict(self) -> dict[str, Any]:
+        """``export --format json``: the envelope, and the records keyed by GSS code."""
+        return {**self.envelope(), "authorities": {record["code"]: record for record in self.export_records()}}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.envelope(),
             "authorities": [entry.to_dict() for entry in self.authorities],
             "averages": {name: averages.to_dict() for name, averages in self.averages.items()},
             "national": self.national.to_dict(),

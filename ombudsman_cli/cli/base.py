@@ -25,7 +25,7 @@ from ..years import BusinessYear, parse_business_year
 if TYPE_CHECKING:
     from ..data.register import Authority, Register
     from ..data.validation import Decisions
-    from ..stats import AverageMethod
+    from ..stats import AverageMethod, YearStatistics
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -222,6 +222,16 @@ class Session:
             )
         return decisions, year
 
+    def statistics(self, year: BusinessYear | None, skip_invalid: bool, average: str | None) -> YearStatistics:
+        """The year's statistics from the command's options, as every command computes them (``--year``,
+        ``--skip-invalid``, ``--average``, and ``few_cases`` from the config)."""
+        from ..stats import compute_statistics
+
+        decisions, year = self.decisions_for_year(year, skip_invalid)
+        return compute_statistics(decisions.records, self.register, year,
+                                  cast("AverageMethod", average or self.settings.average),
+                                  few_cases=self.settings.few_cases)
+
     def inputs(self) -> list[Path]:
         """Every file this run reads, so that no output overwrites one."""
         files = [self.decisions_path, self.authorities_path, self.settings.source, self.settings.contacts,
@@ -245,13 +255,9 @@ def find_authorities(register: Register, names: tuple[str, ...], option: str = "
     return found
 
 
-def average_method(name: str) -> AverageMethod:
-    return cast("AverageMethod", name)  # compute_statistics refuses anything but pooled and mean
-
-
 def refuse_overwriting(outputs: Path | list[Path] | None, inputs: list[Path], option: str = "--output") -> None:
     """An output that is one of the run's inputs would destroy it: a usage error, before any work."""
-    from ..output import overwritten_inputs
+    from ..files import overwritten_inputs
 
     if outputs is None:
         return
@@ -263,7 +269,7 @@ def refuse_overwriting(outputs: Path | list[Path] | None, inputs: list[Path], op
 
 def emit(text: str, output: Path | None) -> None:
     """``text`` to standard output (no ``--output``, or ``--output -``), else written whole to the file."""
-    from ..output import write_text
+    from ..files import write_text
 
     if output is None or str(output) == "-":
         click.echo(text, nl=False)

@@ -11,7 +11,6 @@ from ..data.register import GROUP_LABELS
 from ..years import BusinessYear
 from .base import (
     Session,
-    average_method,
     average_option,
     cli,
     emit,
@@ -60,14 +59,13 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
       ombudsman stats --year 2020 --format json --output stats-2020.json
       ombudsman stats --year 2020 --format csv > stats-2020.csv
     """
-    from ..stats import CSV_FIELDS, compute_statistics, flat_record
+    from ..stats import CSV_FIELDS, flat_record
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     refuse_overwriting(output, session.inputs())
     wanted = {a.code for a in session.find_authorities(authority_names)}
-    decisions, year = session.decisions_for_year(year, skip_invalid)
-    statistics = compute_statistics(decisions.records, session.register, year,
-                                    average_method(average or session.settings.average), few_cases=session.settings.few_cases)
+    statistics = session.statistics(year, skip_invalid, average)
+    year = statistics.year
     absent = wanted - {e.authority.code for e in statistics.authorities}
     if absent:
         names = ", ".join(session.register.by_code(code).name for code in sorted(absent))
@@ -116,23 +114,15 @@ def export(config_path: Path | None, decisions_path: Path | None, sheet: str | N
       ombudsman export --year 2020 --format json --output map-2020.json
     """
     from ..output import to_csv, to_json
-    from ..stats import EXPORT_FIELDS, compute_statistics, export_record
+    from ..stats import EXPORT_FIELDS
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     refuse_overwriting(output, session.inputs())
-    decisions, year = session.decisions_for_year(year, skip_invalid)
-    statistics = compute_statistics(decisions.records, session.register, year,
-                                    average_method(average or session.settings.average), few_cases=session.settings.few_cases)
-    rows = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]
+    statistics = session.statistics(year, skip_invalid, average)
     if output_format == "json":
-        emit(to_json({
-            "year": year.end_year,
-            "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
-            "average_method": statistics.average_method,
-            "authorities": {row["code"]: row for row in rows},
-        }), output)
+        emit(to_json(statistics.export_dict()), output)
     else:
-        emit(to_csv(rows, EXPORT_FIELDS), output)
+        emit(to_csv(statistics.export_records(), EXPORT_FIELDS), output)
 
 
 def _sorted(entries: list[Any], field: str) -> list[Any]:

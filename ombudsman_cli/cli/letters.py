@@ -15,7 +15,6 @@ from .base import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     Session,
-    average_method,
     average_option,
     cli,
     format_option,
@@ -70,11 +69,12 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
       ombudsman letters --year 2020 --pdf --jobs 2
       ombudsman letters --year 2021 --letter-date 2021-07-21 --template my-letter.docx
     """
+    from ..config import default_jobs
     from ..data.contacts import load_contacts
-    from ..letters.rendering import DocumentProperties, LetterRenderer, check_letter_date
-    from ..letters.run import MANIFEST_NAME, default_jobs, plan_letters, write_letters
+    from ..letters.manifest import MANIFEST_NAME
+    from ..letters.rendering import DocumentProperties, LetterRenderer, check_letter_date, resolve_letter_date
+    from ..letters.run import plan_letters, write_letters
     from ..models import Signatory
-    from ..stats import compute_statistics
     from ..templates import find_template
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
@@ -87,20 +87,12 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         from ..letters.pdf import require_soffice
 
         require_soffice()
-    decisions, year = session.decisions_for_year(year, skip_invalid)
-    day = day or settings.letter_dates.get(year.end_year)
-    if day is None:
-        from datetime import date
-
-        day = date.today()
-        stderr(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
-    check_letter_date(day)  # a date from the config: refused before a warning about it, or any work
-    if day <= year.end:
-        stderr(f"Warning: the letters are dated {day:%d %B %Y}, before the year they review ({year.label}) has "
-               "ended; is --letter-date (or [letters] dates) right?")
+    statistics = session.statistics(year, skip_invalid, average)
+    year = statistics.year
+    day, notes = resolve_letter_date(year, day, settings.letter_dates)
+    for note in notes:
+        stderr(note)
     template_path = find_template(year.end_year, template or settings.template)
-    statistics = compute_statistics(decisions.records, session.register, year, average_method(average or settings.average),
-                                    few_cases=settings.few_cases)
     contacts_file = contacts_path or settings.contacts
     contacts = load_contacts(contacts_file, session.register) if contacts_file else None
     if contacts is not None and contacts.ignored:

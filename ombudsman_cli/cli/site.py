@@ -12,7 +12,6 @@ from ..data.values import plural
 from ..years import BusinessYear
 from .base import (
     Session,
-    average_method,
     average_option,
     cli,
     format_option,
@@ -58,15 +57,13 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
       ombudsman site --year 2020 --serve          then open the address it prints
       datasette site/2020/data/ombudsman-2020.db
     """
-    from ..letters.run import default_jobs
+    from ..config import default_jobs
     from ..publish.site import build_site
-    from ..stats import compute_statistics
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     settings = session.settings
-    decisions, year = session.decisions_for_year(year, skip_invalid)
-    statistics = compute_statistics(decisions.records, session.register, year,
-                                    average_method(average or settings.average), few_cases=settings.few_cases)
+    statistics = session.statistics(year, skip_invalid, average)
+    year = statistics.year
     folder = out_dir or settings.site_folder(year.end_year)
     letters = letters_dir or settings.letters_folder(year.end_year)
     if not (letters / "manifest.csv").is_file():

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..data.validation import ROW, Problem
-from ..data.values import printable
-from ..letters.context import percent_text, plural
-from ..stats import AuthorityStatistics, Averages, Rate, YearStatistics
+from ..data.values import plural, printable
 from ..years import BusinessYear
+
+if TYPE_CHECKING:  # the tables of check and stats, drawn after those have loaded pandas; send needs shown only
+    from ..data.validation import Problem
+    from ..stats import AuthorityStatistics, Averages, Rate, YearStatistics
 
 ABOVE, BELOW, LEVEL = "▲", "▼", "="
 
@@ -25,6 +26,8 @@ def shown(text: str, limit: int | None = None) -> str:
 
 
 def show_percent(value: Rate) -> str:
+    from ..letters.context import percent_text
+
     return percent_text(value) or "n/a"
 
 
@@ -78,6 +81,8 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
         console.print(table)
         if len(items) > limit:
             console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
+    from ..data.validation import ROW
+
     whole = sum(1 for p in problems if p.kind != ROW)
     if whole:
         console.print(f"[red]{len(problems):,} problem(s), {whole:,} of them with a whole column or the file: fix "

@@ -28,7 +28,7 @@ from typing import BinaryIO, cast
 from lxml import etree
 
 from ..errors import ConversionError
-from ..output import atomic_writer
+from ..files import atomic_writer
 
 _CORE = "{http://purl.org/dc/elements/1.1/}"
 _TERMS = "{http://purl.org/dc/terms/}"

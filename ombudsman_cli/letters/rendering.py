@@ -34,6 +34,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem, UsageError
 from ..templates import describe_failure, sample_of, sandboxed_environment, unknown_names
+from ..years import BusinessYear
 from . import chart
 
 CORE_PART = "docProps/core.xml"
@@ -65,6 +66,23 @@ def jinja_environment() -> SandboxedEnvironment:
 
 #: A zip file's timestamps hold the years 1980 to 2107; a letter's date becomes its files' timestamps.
 FIRST_LETTER_YEAR, LAST_LETTER_YEAR = 1980, 2107
+
+
+def resolve_letter_date(year: BusinessYear, given: date | None, configured: dict[int, date],
+                        today: date | None = None) -> tuple[date, list[str]]:
+    """The date the year's letters carry: ``given`` (``--letter-date``), else the config's date for the
+    year, else today; with what a person should hear about it (today's date, a date before the year
+    ended). :class:`UsageError` for a date a Word file cannot hold."""
+    notes = []
+    day = given or configured.get(year.end_year)
+    if day is None:
+        day = today or date.today()
+        notes.append(f"Letters dated today ({day.isoformat()}): set --letter-date or [letters] dates in ombudsman.toml.")
+    check_letter_date(day)
+    if day <= year.end:
+        notes.append(f"Warning: the letters are dated {day:%d %B %Y}, before the year they review ({year.label}) "
+                     "has ended; is --letter-date (or [letters] dates) right?")
+    return day, notes
 
 
 def check_letter_date(day: date) -> None:

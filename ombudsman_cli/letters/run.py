@@ -30,11 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConversionError, TemplateProblem, UsageError, WrongFolder
+from ..files import atomic_writer, sync_folder
 from ..folders import FolderKind, claim
 from ..locking import deferred_signals, folder_lock
 from ..models import Contact, Signatory
 from ..naming import file_stems
-from ..output import atomic_writer, neutralise
+from ..output import neutralise
 from ..stats import AuthorityStatistics, YearStatistics
 from .context import letter_context, manifest_figures
 from .manifest import MANIFEST_FIELDS, MANIFEST_NAME, file_sha256, read_manifest
@@ -211,8 +212,10 @@ def write_letters(
                     _remove_leftovers(folder)
                     staging = Path(tempfile.mkdtemp(dir=folder, prefix=STAGING_PREFIX))
                 run = _make_in(staging, folder, planned, renderer, jobs, pdf, progress, pdf_progress)
+                os.sync()  # every staged letter and PDF on disk before any is renamed into place
                 with deferred_signals():
                     _commit(run, staging, str(year or ""), keep_others)
+                    sync_folder(folder)
             finally:
                 if staging is not None:
                     with deferred_signals():
@@ -364,8 +367,3 @@ def write_manifest(run: LettersRun, kept: Sequence[dict[str, str]] = ()) -> Path
     with atomic_writer(path) as stream:
         stream.write(buffer.getvalue())
     return path
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-

@@ -36,6 +36,7 @@ from typing import Any
 
 from ..data.values import plural
 from ..errors import SiteProblem
+from ..files import current_umask, sync_folder
 from ..folders import FolderKind, claim, expect
 from ..letters.chart import chart_svg
 from ..letters.context import letter_context, one_decimal, percent_text
@@ -43,15 +44,13 @@ from ..letters.manifest import file_sha256, read_manifest
 from ..models import Contact
 from ..naming import file_stems
 from ..output import neutralise, to_csv, to_json
-from ..stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics, export_record
+from ..stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics
 from ..templates import describe_failure, sandboxed_environment, site_template_folder
 from ..years import long_date
 from .letter_html import letter_as_html
 
 MANIFEST = "manifest.csv"
 ASSETS = ("site.css", "site.js")
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 
@@ -100,7 +99,7 @@ def build_site(
     pages = [CouncilPage(e, stems[e.authority.code]) for e in councils]
     build = SiteBuild(out, councils=len(pages))
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
-    os.chmod(staging, 0o777 & ~_UMASK)  # a web server reads it; mkdtemp makes it private
+    os.chmod(staging, 0o777 & ~current_umask())  # a web server reads it; mkdtemp makes it private
     try:
         with_letters = _letter_files(pages, rows, letters_folder, staging, build)
         for page, html in zip(with_letters, _converted([p.word["source"] for p in with_letters if p.word], jobs)):
@@ -183,7 +182,9 @@ def _swap_in(staging: Path, out: Path) -> None:
     if out.exists():
         previous = out.with_name(f".{out.name}-previous-{os.getpid()}")
         os.replace(out, previous)
+    os.sync()  # every file of the new build on disk before it takes the folder's name
     os.replace(staging, out)
+    sync_folder(out.parent)
     if previous is not None:
         shutil.rmtree(previous, ignore_errors=True)
 
@@ -319,12 +320,9 @@ def _write_data(statistics: YearStatistics, staging: Path) -> list[dict[str, str
     folder.mkdir(parents=True)
     year = statistics.year
     stem = f"ombudsman-{year.end_year}"
-    records = [export_record(e) for e in sorted(statistics.authorities, key=lambda e: e.authority.code)]
+    records = statistics.export_records()
     (folder / f"{stem}.csv").write_text(to_csv(records, EXPORT_FIELDS), encoding="utf-8")
-    (folder / f"{stem}.json").write_text(to_json({
-        "year": year.end_year, "period": {"start": year.start.isoformat(), "end": year.end.isoformat()},
-        "average_method": statistics.average_method, "authorities": {r["code"]: r for r in records},
-    }), encoding="utf-8")
+    (folder / f"{stem}.json").write_text(to_json(statistics.export_dict()), encoding="utf-8")
     groups = [{"group": name, **{k: v for k, v in averages.to_dict().items()}}
               for name, averages in [*statistics.averages.items(), ("England", statistics.national)]]
     (folder / f"{stem}.xlsx").write_bytes(_workbook(records, groups, year.end))
