@@ -3,7 +3,8 @@
 Makes national-scale exports (every authority active in 2019/20, 20,000 decisions; 200,000 rows over
 ten years), then measures in one run: reading, statistics, every letter with ``--jobs 1`` and with all
 cores, PDF for every letter, the naive docxtpl pipeline on the same template as the baseline, and
-``ombudsman --help``. Prints a table of times, letters per second, peak memory and ratios, then the
+``ombudsman --help``, after the start-up cost of each command against ``python -c pass``
+(``--startup`` for that alone). Prints a table of times, letters per second, peak memory and ratios, then the
 issue's targets. Not part of the test suite: speed is measured here, never asserted in a test.
 """
 
@@ -128,11 +129,66 @@ def serve_and_send(folder: Path, attach: str) -> float:
         server.wait()
 
 
+_HEAVY = ("pandas", "numpy", "python_calamine", "openpyxl", "docxtpl", "docx", "lxml", "pikepdf", "mammoth",
+          "sqlite_utils", "jinja2", "rich", "email_validator")
+# Runs one command and says which of the heavy libraries it loaded.
+_LOADED = """
+import atexit, os, sys
+atexit.register(lambda: open(os.environ['BENCH_LOADED'], 'w').write(' '.join(
+    m for m in os.environ['BENCH_HEAVY'].split() if m in sys.modules)))
+sys.argv = ['ombudsman', *sys.argv[1:]]
+import runpy
+runpy.run_module('ombudsman_cli', run_name='__main__')
+"""
+
+
+def startup() -> None:
+    """What each command costs before it does any work: the best of 5 wall times against Python's own start,
+    and the heavy libraries it loads (``send`` should load none of pandas, docxtpl and python-docx)."""
+    work = Path(tempfile.mkdtemp(prefix="ombudsman-startup-"))
+    shutil.copy(ROOT / "ombudsman.toml", work / "ombudsman.toml")
+    config = (work / "ombudsman.toml").read_text().replace('"examples/', f'"{ROOT}/examples/')
+    (work / "ombudsman.toml").write_text(config)
+    subprocess.run([sys.executable, "-m", "ombudsman_cli", "letters", "--year", "2020", "--authority", "Adur",
+                    "--letter-date", "2020-07-22"], cwd=work, check=True, capture_output=True)
+    commands = [
+        ("python -c pass", [sys.executable, "-c", "pass"], False),
+        ("import ombudsman_cli", [sys.executable, "-c", "import ombudsman_cli"], False),
+        ("ombudsman --help", ["--help"], True),
+        ("ombudsman send --help", ["send", "--help"], True),
+        ("ombudsman send (dry run, one council)", ["send", "--year", "2020", "--authority", "Adur", "--attach",
+                                                    "docx", "--format", "json"], True),
+        ("ombudsman stats --help", ["stats", "--help"], True),
+        ("ombudsman check (51,000 rows)", ["check", "--format", "json"], True),
+    ]
+    floor = None
+    print(f"{'start-up':<40}  {'seconds':>7}  {'over Python':>11}  heavy libraries loaded")
+    for label, arguments, is_ombudsman in commands:
+        times, loaded = [], ""
+        for _ in range(5):
+            with tempfile.NamedTemporaryFile(suffix=".loaded") as loaded_file:
+                command = [sys.executable, "-c", _LOADED, *arguments] if is_ombudsman else arguments
+                environment = {**os.environ, "BENCH_LOADED": loaded_file.name, "BENCH_HEAVY": " ".join(_HEAVY)}
+                start = time.perf_counter()
+                subprocess.run(command, cwd=work, env=environment, capture_output=True)
+                times.append(time.perf_counter() - start)
+                loaded = Path(loaded_file.name).read_text() if is_ombudsman else ""
+        best = min(times)
+        floor = best if floor is None else floor
+        print(f"{label:<40}  {best:7.3f}  {best - floor:+11.3f}  {loaded or '-'}")
+    shutil.rmtree(work, ignore_errors=True)
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the openpyxl 200,000-row read and PDF baselines")
     parser.add_argument("--no-pdf", action="store_true", help="skip everything that needs LibreOffice")
+    parser.add_argument("--startup", action="store_true", help="only the start-up cost of each command")
     options = parser.parse_args()
+    startup()
+    if options.startup:
+        return
     cores = default_jobs()
     has_soffice = bool(shutil.which("soffice") or shutil.which("libreoffice")) and not options.no_pdf
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}, {platform.system()}")

@@ -70,6 +70,16 @@ class ExportHasProblems(OmbudsmanError):
         super().__init__(f"{path} has {count}{where}:\n{shown}{more}\n{fix}")
 
 
+class UnknownAuthority(OmbudsmanError, LookupError):
+    """A name or code that names no authority in the register, or names more than one; ``suggestions``
+    are the closest official names."""
+
+    def __init__(self, message: str, suggestions: list[str], ambiguous: bool = False) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions
+        self.ambiguous = ambiguous
+
+
 class NoDecisions(OmbudsmanError):
     """Nothing to report: the export has no usable decisions in the year asked for."""
 

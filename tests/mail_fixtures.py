@@ -13,9 +13,8 @@ from ombudsman_cli.cli import cli
 from ombudsman_cli.send import transports
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import as_text, write_csv
+from .conftest import ROWS, as_text, write_csv
 from .smtp_server import MailServer
-from .test_stats import ROWS
 
 YEAR = BusinessYear(2020)
 COUNCILS = ["Adur District Council", "Ashfield District Council", "Bassetlaw District Council"]

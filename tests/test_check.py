@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,7 @@ from ombudsman_cli.data.reading import read_table
 from ombudsman_cli.data.validation import load_decisions, validate
 from ombudsman_cli.errors import ExportHasProblems, InputFileError
 
-from .conftest import HEADER, as_text, write_csv, write_xlsx
-
-GOOD = [
-    ["19 004 512", "Bassetlaw District Council", date(2020, 3, 31), "Upheld", "yes", "", ""],
-    ["19 004 513", "E07000171", date(2019, 4, 1), "Not upheld", "no", "", ""],
-    ["19 004 514", "bassetlaw district  council", date(2019, 6, 1), "upheld", "", "complied", date(2019, 9, 1)],
-    ["19 004 515", "London Borough of Hammersmith and Fulham", date(2019, 7, 1), "Advice given", "no", "", ""],
-]
+from .conftest import GOOD, HEADER, as_text, write_csv, write_xlsx
 
 
 @pytest.fixture(autouse=True)

@@ -13,8 +13,7 @@ from ombudsman_cli.cli import cli
 from ombudsman_cli.config import load_settings
 from ombudsman_cli.errors import UsageError
 
-from .conftest import ROOT, as_text, write_csv
-from .test_check import GOOD
+from .conftest import GOOD, ROOT, as_text, write_csv
 
 
 @pytest.fixture(autouse=True)
@@ -168,7 +167,7 @@ def test_bad_register_row_is_named(runner, tmp_path):
 
 
 def test_mean_average_from_the_command_line(runner, tmp_path):
-    from .test_stats import ROWS
+    from .conftest import ROWS
 
     path = write_csv(tmp_path / "d.csv", as_text(ROWS))
     result = runner.invoke(cli, ["stats", "--decisions", str(path), "--year", "2020", "--average", "mean",

@@ -16,8 +16,7 @@ from ombudsman_cli.data.register import load_register
 from ombudsman_cli.data.validation import load_decisions
 from ombudsman_cli.errors import ExportHasProblems, InputFileError
 
-from .conftest import HEADER, as_text, write_csv, write_xlsx
-from .test_check import GOOD
+from .conftest import GOOD, HEADER, as_text, write_csv, write_xlsx
 
 
 @pytest.fixture(autouse=True)

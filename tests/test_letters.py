@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import csv
-import re
-import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -24,16 +22,26 @@ from ombudsman_cli.stats import compute_statistics
 from ombudsman_cli.templates import find_template
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import ROOT, SEED_LETTER, as_text, write_csv
+from .conftest import (
+    ADUR,
+    ASHFIELD,
+    BASSETLAW,
+    HAMMERSMITH,
+    ROOT,
+    ROWS,
+    SEED_LETTER,
+    TAYLOR,
+    as_text,
+    paragraphs,
+    words,
+    write_csv,
+)
 from .fakes import logged_calls
-from .test_stats import ADUR, ASHFIELD, BASSETLAW, HAMMERSMITH, ROWS
 
 TEMPLATE_2020 = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
 GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"
 LETTER_DATE = date(2020, 7, 22)
 PROPERTIES = DocumentProperties("Annual Review letter 2020", LETTER_DATE)
-needs_libreoffice = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
-                                       reason="LibreOffice and pdftotext are installed by .ci/run")
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +53,6 @@ def statistics(register, tmp_path_factory):
 @pytest.fixture(scope="module")
 def renderer():
     return LetterRenderer(TEMPLATE_2020, PROPERTIES)
-
-
-def paragraphs(content: bytes | Path) -> list[str]:
-    import io
-
-    document = docx.Document(io.BytesIO(content) if isinstance(content, bytes) else content)
-    return [p.text for p in document.paragraphs]
-
-
-def words(text: str) -> list[str]:
-    return re.sub(r"</?u>", "", text).split()
-
-
-TAYLOR = Contact(title="Mr", surname="Taylor", job_title="Chief Executive")
 
 
 def test_bassetlaw_2020_reads_word_for_word_like_the_seed_letter(statistics, renderer):
@@ -253,7 +247,7 @@ def test_unknown_authority_and_pdf_without_libreoffice(runner, tmp_path, monkeyp
     assert not (tmp_path / "pdfout").exists()
 
 
-@needs_libreoffice
+@pytest.mark.libreoffice
 def test_pdf_letters_carry_the_figures(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run_letters(runner, tmp_path, "--out", "out", "--pdf", "--authority", "Bassetlaw",

@@ -18,8 +18,7 @@ from ombudsman_cli.letters.rendering import DocumentProperties, LetterRenderer
 from ombudsman_cli.stats import compute_statistics
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import ROOT, as_text, write_csv
-from .test_stats import ADUR, BASSETLAW, ROWS
+from .conftest import ADUR, BASSETLAW, ROOT, ROWS, as_text, write_csv
 
 GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"
 BASSETLAW_POPULATION = 118_280  # pop-2020 in the register

@@ -30,14 +30,11 @@ from ombudsman_cli.models import Signatory
 from ombudsman_cli.stats import compute_statistics
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import ROOT, as_text, write_csv
-from .test_stats import ADUR, BASSETLAW, HAMMERSMITH, ROWS
+from .conftest import ADUR, BASSETLAW, HAMMERSMITH, ROOT, ROWS, as_text, write_csv
 
 GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"
 TEMPLATE_2020 = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-needs_libreoffice = pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")),
-                                       reason="LibreOffice and pdftotext are installed by .ci/run")
 
 
 @pytest.fixture(scope="module")
@@ -173,8 +170,7 @@ def test_the_footer_gives_the_address_and_page_n_of_n(statistics):
 
 
 def test_the_2020_letter_keeps_the_seed_words_and_gains_the_footer(statistics):
-    from .conftest import SEED_LETTER
-    from .test_letters import TAYLOR, paragraphs, words
+    from .conftest import SEED_LETTER, TAYLOR, paragraphs, words
 
     content = LetterRenderer(TEMPLATE_2020, DocumentProperties("Annual Review letter 2020", date(2020, 7, 22))).render(
         letter_context(statistics.find(BASSETLAW), date(2020, 7, 22), TAYLOR))
@@ -248,7 +244,6 @@ def pdf_letters(tmp_path_factory):
     ("kent-county-council", "Kent County Council"),
 ])
 @pytest.mark.libreoffice
-@needs_libreoffice
 def test_pdfs_are_tagged_archival_and_say_their_language_and_title(pdf_letters, name, authority):
     path = pdf_letters[0] / f"{name}.pdf"
     with pikepdf.open(path) as pdf:
@@ -276,7 +271,6 @@ def test_pdfs_are_tagged_archival_and_say_their_language_and_title(pdf_letters, 
 
 
 @pytest.mark.libreoffice
-@needs_libreoffice
 def test_pdfs_are_the_same_bytes_on_every_run(pdf_letters):
     one, two = pdf_letters
     for pdf in sorted(one.glob("*.pdf")):
@@ -286,7 +280,6 @@ def test_pdfs_are_the_same_bytes_on_every_run(pdf_letters):
 
 
 @pytest.mark.libreoffice
-@needs_libreoffice
 def test_the_chart_is_vector_graphics_with_its_figures_in_the_pdf(pdf_letters):
     path = pdf_letters[0] / "bassetlaw-district-council.pdf"
     text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
@@ -297,7 +290,6 @@ def test_the_chart_is_vector_graphics_with_its_figures_in_the_pdf(pdf_letters):
 
 
 @pytest.mark.libreoffice
-@needs_libreoffice
 def test_the_word_files_open_in_libreoffice_and_keep_their_chart(pdf_letters, tmp_path):
     source = pdf_letters[0] / "kent-county-council.docx"
     result = subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
@@ -312,7 +304,6 @@ def test_the_word_files_open_in_libreoffice_and_keep_their_chart(pdf_letters, tm
 
 
 @pytest.mark.libreoffice
-@needs_libreoffice
 def test_a_council_with_many_service_areas_still_fits_in_four_pages(register, tmp_path, runner, monkeypatch):
     monkeypatch.chdir(tmp_path)
     areas = ["Adult care services", "Benefits and tax", "Corporate and other services", "Education and children's services",

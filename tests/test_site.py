@@ -23,8 +23,7 @@ import pytest
 from ombudsman_cli.cli import cli
 from ombudsman_cli.publish.letter_html import letter_as_html
 
-from .conftest import as_text, write_csv
-from .test_stats import ROWS
+from .conftest import ROWS, as_text, write_csv
 
 ADUR_PAGE = "councils/adur-district-council.html"
 
@@ -130,8 +129,7 @@ def test_the_letter_as_html_keeps_its_tables_accessible(built):
     from ombudsman_cli.stats import compute_statistics
     from ombudsman_cli.years import BusinessYear
 
-    from .conftest import ROOT
-    from .test_stats import ADUR
+    from .conftest import ADUR, ROOT
 
     register = __import__("ombudsman_cli.data.register", fromlist=["load_register"]).load_register()
     records = load_decisions(folder / "d.csv", register).records

@@ -15,8 +15,7 @@ import pytest
 
 from ombudsman_cli.cli import cli
 
-from .conftest import as_text, write_csv
-from .test_stats import ROWS
+from .conftest import ROWS, as_text, write_csv
 
 AXE = Path(__file__).resolve().parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")

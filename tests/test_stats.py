@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from fractions import Fraction
 
 import pytest
@@ -13,26 +12,7 @@ from ombudsman_cli.data.validation import load_decisions
 from ombudsman_cli.stats import compute_statistics, percent
 from ombudsman_cli.years import BusinessYear, parse_business_year
 
-from .conftest import as_text, write_csv, write_xlsx
-
-BASSETLAW, ASHFIELD, ADUR, BABERGH, HAMMERSMITH = "E07000171", "E07000170", "E07000223", "E07000200", "E09000013"
-ROWS = [
-    # Bassetlaw, 2019/20: the first and the last day of the year both count.
-    ["B1", "Bassetlaw District Council", date(2019, 4, 1), "Upheld", "yes", "", ""],
-    ["B2", "Bassetlaw District Council", date(2020, 3, 31), "Upheld", "no", "complied", date(2020, 5, 10)],  # compliance in 2020/21
-    ["B3", "Bassetlaw District Council", date(2019, 10, 10), "Not upheld", "", "", ""],
-    ["B4", "Bassetlaw District Council", date(2019, 6, 1), "Closed after initial enquiries", "", "", ""],
-    ["B5", "Bassetlaw District Council", date(2019, 3, 31), "Upheld", "no", "not complied", date(2019, 6, 1)],  # 2018/19 decision, 2019/20 compliance
-    ["B6", "Bassetlaw District Council", date(2020, 4, 1), "Not upheld", "", "", ""],  # 2020/21
-    # Ashfield: decisions, but no detailed investigation.
-    ["A1", "Ashfield District Council", date(2019, 5, 5), "Advice given", "", "", ""],
-    ["A2", "Ashfield District Council", date(2019, 7, 7), "Referred back for local resolution", "", "", ""],
-    # Adur: 1 upheld of 8 investigated = 12.5%, shown as 13%.
-    ["D1", "Adur District Council", date(2019, 8, 1), "Upheld", "no", "complied", ""],  # compliance year from decision date
-    *[[f"D{n}", "Adur District Council", date(2019, 8, n), "Not upheld", "no", "", ""] for n in range(2, 9)],
-    # A London borough, written with "and" for "&".
-    ["H1", "London Borough of Hammersmith and Fulham", date(2019, 9, 9), "Upheld", "yes", "", ""],
-]
+from .conftest import ADUR, ASHFIELD, BABERGH, BASSETLAW, HAMMERSMITH, ROWS, as_text, write_csv, write_xlsx
 
 
 @pytest.fixture(scope="module")

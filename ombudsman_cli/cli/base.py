@@ -244,7 +244,7 @@ class Session:
 
 def find_authorities(register: Register, names: tuple[str, ...], option: str = "--authority") -> list[Authority]:
     """The authorities named on the command line; an unknown name is a usage error, with suggestions."""
-    from ..data.register import UnknownAuthority
+    from ..errors import UnknownAuthority
 
     found = []
     for name in names:

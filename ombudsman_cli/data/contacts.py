@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import InputFileError
+from ..errors import InputFileError, UnknownAuthority
 from ..models import Contact
 from .addresses import BadAddress, check_address, split_addresses
 from .reading import read_table
-from .register import Register, UnknownAuthority
+from .register import Register
 from .values import cell_text, header_key, printable, probable_column
 
 CONTACT_COLUMNS = ("authority", "title", "forename", "surname", "job_title", "email", "link_officer_email")

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import cast
 
-from ..errors import InputFileError
+from ..errors import InputFileError, UnknownAuthority
 from ..years import BusinessYear
 from .outside_england import outside_england
 from .reading import read_table
@@ -102,15 +102,6 @@ class Authority:
             keys.add(name_key(self.group))
             keys.add(name_key(self.group) + "s")
         return keys
-
-
-class UnknownAuthority(LookupError):
-    """A name or code that names no authority, or names more than one."""
-
-    def __init__(self, message: str, suggestions: list[str], ambiguous: bool = False) -> None:
-        super().__init__(message)
-        self.suggestions = suggestions
-        self.ambiguous = ambiguous
 
 
 class Register:

@@ -16,10 +16,10 @@ from typing import Any, cast
 
 import pandas as pd
 
-from ..errors import ExportHasProblems, InputFileError, MissingColumns
+from ..errors import ExportHasProblems, InputFileError, MissingColumns, UnknownAuthority
 from ..years import BusinessYear, business_year_of
 from .reading import Engine, Table, bulk_allocation, read_table
-from .register import Authority, Register, UnknownAuthority
+from .register import Authority, Register
 from .values import (
     DATE_EXPECTED,
     cell_error,

@@ -161,12 +161,10 @@ def _rendered(renderer: LetterRenderer, planned: list[PlannedLetter], jobs: int)
                                initargs=(renderer.path, renderer.properties))
     try:
         yield from pool.map(_render_in_worker, items, chunksize=max(1, min(16, len(items) // (jobs * 4))))
-    except BaseException:
-        # Interrupted, or the consumer stopped: end the workers now rather than wait for their queue.
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        raise
     finally:
+        # Interrupted, or the consumer stopped: what is queued is dropped and the chunks being rendered
+        # (at most a few letters each) are let finish. Killing a worker could cut a result short in the
+        # pipe it writes to, and the executor would then wait for the rest of it for ever.
         pool.shutdown(wait=True, cancel_futures=True)
 
 
