@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+from .data.values import some_of
 from .errors import WrongFolder
 from .letters.manifest import MANIFEST_NAME, SITE_MANIFEST_HEADER
 from .locking import LOCK_NAME
@@ -93,7 +94,7 @@ def claim(folder: Path, kind: FolderKind, year: int, option: str) -> FolderIdent
     if found is None:
         entries = visible_entries(folder)
         if entries:
-            shown = ", ".join(entries[:5]) + (f" and {len(entries) - 5} more" if len(entries) > 5 else "")
+            shown = some_of(entries)
             raise WrongFolder(
                 f"{folder} holds no {kind.noun} made by ombudsman, but files that it did not make ({shown}); "
                 f"writing {kind.described} there could replace them. Give a new or empty folder with {option}."

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..data.values import plural
+from ..data.values import plural, some_of
 from ..errors import Terminated
 from ..years import BusinessYear
 from .base import (
@@ -169,7 +169,7 @@ def _which_template(given: Path | None, configured: Path | None, found: Path, ye
 def _folder_notes(run: Any) -> list[str]:
     """What else is in the folder, so that nothing there goes unmentioned."""
     def names(files: list[str]) -> str:
-        return ", ".join(files[:10]) + (f" and {len(files) - 10} more" if len(files) > 10 else "")
+        return some_of(files, 10)
 
     notes = []
     if run.kept:

@@ -231,3 +231,9 @@ def plural(count: int, noun: str) -> str:
     a person reads, in letters and messages alike."""
     word = noun if count == 1 else _PLURALS.get(noun, noun + "s")
     return f"{count:,} {word}"
+
+
+def some_of(names: Sequence[str], shown: int = 5) -> str:
+    """``a, b, c and 7 more``: the first few of a list a person reads, and how many are not shown."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more:,} more" if more > 0 else "")

@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..data.values import some_of
 from ..errors import ConversionError, TemplateProblem, UsageError, WrongFolder
 from ..files import atomic_writer, sync_folder
 from ..folders import FolderKind, claim
@@ -239,7 +240,7 @@ def _refuse_foreign_targets(folder: Path, planned: list[PlannedLetter], earlier:
         if pdf.exists() and not (before.get("pdf") == pdf.name and file_sha256(pdf) == before.get("pdf_sha256")):
             foreign.append(pdf.name)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        shown = some_of(foreign)
         raise WrongFolder(
             f"{folder} holds {shown}, where this run would write its letters, and ombudsman did not make "
             f"{'them' if len(foreign) > 1 else 'it'} as {'they are' if len(foreign) > 1 else 'it is'} (not in "

@@ -34,7 +34,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ..data.values import plural
+from ..data.values import plural, some_of
 from ..errors import SiteProblem
 from ..files import current_umask, sync_folder
 from ..folders import FolderKind, claim, expect
@@ -156,7 +156,7 @@ def _keep_foreign(foreign: dict[str, str | None], out: Path, staging: Path, buil
     clashes = sorted(relative for relative in foreign if (staging / relative).exists()
                      or any((staging / parent).is_file() for parent in Path(relative).parents if str(parent) != "."))
     if clashes:
-        shown = ", ".join(clashes[:5]) + (f" and {len(clashes) - 5} more" if len(clashes) > 5 else "")
+        shown = some_of(clashes)
         raise SiteProblem(
             f"{out} holds {shown}, which ombudsman did not make there (or which {'were' if len(clashes) > 1 else 'was'} "
             f"changed since), and this build would replace {'them' if len(clashes) > 1 else 'it'}: nothing was "
@@ -171,7 +171,7 @@ def _keep_foreign(foreign: dict[str, str | None], out: Path, staging: Path, buil
         else:
             shutil.copy2(source, target)
     if foreign:
-        shown = ", ".join(list(foreign)[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        shown = some_of(list(foreign))
         build.notes.append(f"kept {len(foreign)} file{'s' if len(foreign) != 1 else ''} that ombudsman did not make: "
                            f"{shown}")
 
