@@ -60,7 +60,7 @@ def identify(folder: Path) -> FolderIdentity | None:
     """What ``folder`` holds, by its manifest; ``None`` for a folder that is missing, empty, or not one of
     ombudsman's."""
     try:
-        with (folder / MANIFEST_NAME).open(newline="", encoding="utf-8") as handle:
+        with (folder / MANIFEST_NAME).open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
             header = next(reader, [])
             if header[:2] == ["authority", "code"] and "year" in header:

@@ -161,6 +161,14 @@ def test_a_manifest_cut_short_names_its_incomplete_row(runner, letters_folder, s
     assert "bug" not in result.output and server.received == []
 
 
+def test_a_manifest_saved_by_excel_with_a_bom_and_crlf_is_still_the_letters(runner, letters_folder, server):
+    path = letters_folder / "manifest.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_text(encoding="utf-8").replace("\n", "\r\n").encode("utf-8"))
+    result = send(runner, "--send", "--authority", "Adur")
+    assert result.exit_code == 0, result.output
+    assert len(server.received) == 1
+
+
 def test_a_site_folder_given_for_the_letters_says_so(runner, letters_folder, tmp_path):
     assert make_site(runner, tmp_path, "site").exit_code == 0
     result = send(runner, "--letters", "site")
@@ -185,6 +193,17 @@ def test_a_ledger_saved_without_a_final_newline_never_sends_twice(runner, letter
         assert result.exit_code == 0, result.output
     assert Counter(m.message["To"] for m in server.received) == {
         "ceo@adur.example.org": 1, "ceo@ashfield.example.org": 1, "ceo@bassetlaw.example.org": 1}
+
+
+def test_a_ledger_saved_by_excel_with_a_bom_and_crlf_reads_as_it_was(runner, letters_folder, server):
+    assert send(runner, "--send", "--authority", "Adur").exit_code == 0
+    path = letters_folder / "send-log.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.rstrip("\n").replace("\n", "\r\n").encode("utf-8"))
+    result = send(runner, "--send", "--authority", "Adur", "--authority", "Ashfield")
+    assert result.exit_code == 0, result.output
+    assert "cannot be read" not in result.output
+    assert Counter(m.message["To"] for m in server.received) == {"ceo@adur.example.org": 1, "ceo@ashfield.example.org": 1}
 
 
 def test_a_ledger_cut_mid_line_is_reported_kept_and_never_sends_again(runner, letters_folder, server):

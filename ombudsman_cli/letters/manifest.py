@@ -47,7 +47,7 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
     :class:`WrongFolder` says so when the folder is a site, not letters."""
     path = folder / MANIFEST_NAME
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        handle = path.open(newline="", encoding="utf-8-sig")
     except (FileNotFoundError, NotADirectoryError):
         return []
     problems: list[str] = []

@@ -134,7 +134,7 @@ class Ledger:
         """The records with their line numbers, and the lines that are not records."""
         try:
             self._require_regular_file()
-            text = self.path.read_bytes().decode("utf-8", errors="replace")
+            text = self.path.read_bytes().decode("utf-8-sig", errors="replace")  # a BOM from Excel is no record
         except FileNotFoundError:
             return [], []
         except OSError as error:
