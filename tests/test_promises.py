@@ -150,6 +150,17 @@ def test_a_duplicated_manifest_row_is_refused_not_sent_twice(runner, letters_fol
     assert server.received == []
 
 
+def test_one_pdf_listed_for_two_councils_is_refused(runner, letters_folder, server):
+    def shared_pdf(rows):
+        rows[1]["pdf"], rows[1]["pdf_sha256"] = rows[0]["pdf"], rows[0]["pdf_sha256"]
+        return rows
+
+    rewrite_manifest(letters_folder, shared_pdf)
+    result = send(runner, "--send")
+    assert result.exit_code == 1 and "is listed again (first on row 2)" in result.output
+    assert server.received == []
+
+
 def test_a_manifest_cut_short_names_its_incomplete_row(runner, letters_folder, server):
     path = letters_folder / "manifest.csv"
     text = path.read_text()

@@ -90,12 +90,18 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
                 if key in seen_files:
                     problems.append(f"row {row_number}: {row['file']} is listed again (first on row {seen_files[key]})")
                     continue
+                pdf_key = row.get("pdf", "").lower()
+                if pdf_key and pdf_key in seen_files:
+                    problems.append(f"row {row_number}: {row['pdf']} is listed again (first on row {seen_files[pdf_key]})")
+                    continue
                 council = (row["code"], row["year"])
                 if council in seen_codes:
                     problems.append(f"row {row_number}: {row['authority']} ({row['code']}) has a second letter for "
                                     f"{row['year']} (first on row {seen_codes[council]})")
                     continue
                 seen_files[key], seen_codes[council] = row_number, row_number
+                if pdf_key:
+                    seen_files[pdf_key] = row_number
                 rows.append(row)
         except UnicodeDecodeError:
             problems.append("it is not UTF-8 text")
