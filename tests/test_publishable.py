@@ -270,6 +270,74 @@ def test_pdfs_are_tagged_archival_and_say_their_language_and_title(pdf_letters, 
     assert re.search(r"Tagged:\s+yes", info)
 
 
+def elements(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    found: list[pikepdf.Dictionary] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, pikepdf.Array):
+            for child in node:
+                walk(child)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            found.append(node)
+            if "/K" in node:
+                walk(node.K)
+
+    walk(pdf.Root.StructTreeRoot.K)
+    return found
+
+
+def kids(element: pikepdf.Dictionary) -> list[object]:
+    k = element.get("/K")
+    return [] if k is None else list(k) if isinstance(k, pikepdf.Array) else [k]
+
+
+def table_scope(cell: pikepdf.Dictionary) -> str | None:
+    attributes = cell.get("/A")
+    owners = list(attributes) if isinstance(attributes, pikepdf.Array) else [attributes]
+    scopes = [str(a.Scope) for a in owners if isinstance(a, pikepdf.Dictionary) and a.get("/O") == "/Table"
+              and "/Scope" in a]
+    assert len(scopes) <= 1, scopes
+    return scopes[0] if scopes else None
+
+
+@pytest.mark.parametrize("name", ["bassetlaw-district-council", "london-borough-of-hammersmith-fulham",
+                                  "kent-county-council"])
+@pytest.mark.libreoffice
+def test_pdfs_meet_the_pdfua_rules_a_validator_checks(pdf_letters, name):
+    """Issue 18's PDF rules, read from the PDF itself: pdfuaid described by a PDF/A extension schema; each
+    table's first column tagged as row headers (TH, /Scope /Row), its header row /Scope /Column; the chart's
+    Figure one element with its /Alt and no paragraphs inside; every piece of content's parent in the tree."""
+    with pikepdf.open(pdf_letters[0] / f"{name}.pdf") as pdf:
+        xmp = pdf.Root.Metadata.read_bytes().decode()
+        assert "<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>" in xmp
+        assert "<pdfaProperty:name>part</pdfaProperty:name>" in xmp and xmp.count("pdfaExtension:schemas>") == 2
+        with pdf.open_metadata() as metadata:
+            assert metadata["pdfuaid:part"] == "1"
+        found = elements(pdf)
+        rows = [e for e in found if e.S == "/TR"]
+        assert len(rows) >= 10
+        for row in rows:
+            cells = [c for c in kids(row) if isinstance(c, pikepdf.Dictionary) and "/S" in c]
+            if all(c.S == "/TH" for c in cells) and table_scope(cells[0]) == "/Column":
+                assert all(table_scope(c) == "/Column" for c in cells)
+                continue
+            assert cells[0].S == "/TH" and table_scope(cells[0]) == "/Row"
+            assert all(c.S == "/TD" for c in cells[1:])
+        figures = [e for e in found if e.S == "/Figure"]
+        assert len(figures) == 1 and str(figures[0].Alt).startswith("Bar chart comparing")
+        assert kids(figures[0]) and not [k for k in kids(figures[0]) if isinstance(k, pikepdf.Dictionary) and "/S" in k]
+        in_tree = {e.objgen for e in found}
+
+        def parents(node: pikepdf.Dictionary) -> list[object]:
+            values = [value for kid in node.get("/Kids", []) for value in parents(kid)]
+            numbers = node.get("/Nums", [])
+            return values + [numbers[i] for i in range(1, len(numbers), 2)]
+
+        for value in parents(pdf.Root.StructTreeRoot.ParentTree):
+            for parent in (list(value) if isinstance(value, pikepdf.Array) else [value]):
+                assert not isinstance(parent, pikepdf.Dictionary) or parent.objgen in in_tree
+
+
 @pytest.mark.libreoffice
 def test_pdfs_are_the_same_bytes_on_every_run(pdf_letters):
     one, two = pdf_letters
