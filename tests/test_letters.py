@@ -332,3 +332,18 @@ def test_text_with_a_newline_or_tab_takes_docxtpls_listing_pass_and_stays_identi
     content = renderer.render(context)
     assert content == render_with_docxtpl(TEMPLATE_2020, context, PROPERTIES)
     assert "Dear Ms Line\nBreak\tTab" in paragraphs(content)  # a line break and a tab, as docxtpl makes them
+
+
+def test_a_council_with_no_rate_at_all_gets_no_chart(runner, tmp_path, monkeypatch):
+    """Ashfield had decisions but no detailed investigation and no compliance outcome: a chart would show only
+    the averages, with a legend entry for bars that are not there (issue 18)."""
+    import zipfile
+
+    monkeypatch.chdir(tmp_path)
+    result = run_letters(runner, tmp_path, "--out", "out", "--template", str(GENERIC), "--authority", "Ashfield",
+                         "--authority", "Bassetlaw")
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "out" / "ashfield-district-council.docx") as letter:
+        assert b"<c:chart " not in letter.read("word/document.xml")
+    with zipfile.ZipFile(tmp_path / "out" / "bassetlaw-district-council.docx") as letter:
+        assert b"<c:chart " in letter.read("word/document.xml")

@@ -22,6 +22,7 @@ MARKER = "OmbudsmanRates"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
 YOURS_COLOUR = "1D3D6E"  # dark blue: 11:1 against white
+TEXT_SIZE = 1100  # hundredths of a point: the letter's body text, not a smaller caption size
 FONT = "Arial"
 NO_RATE_NOTE = " (no rate for your authority)"
 
@@ -50,7 +51,7 @@ def _series(index: int, name: str, column: str, categories: list[str], values: l
         f'<c:spPr>{fill}<a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill></a:ln></c:spPr>'
         '<c:invertIfNegative val="0"/>'
         '<c:dLbls><c:numFmt formatCode="0%" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
-        f'{_text_properties(900, bold=True)}<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
+        f'{_text_properties(TEXT_SIZE, bold=True)}<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
         '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
         f'<c:cat><c:strRef><c:f>{MARKER}!{rows}</c:f><c:strCache><c:ptCount val="{len(categories)}"/>{labels}'
         '</c:strCache></c:strRef></c:cat>'
@@ -83,7 +84,7 @@ def chart_xml(chart: dict[str, Any]) -> bytes:
         # its figure) and runs past 100% so that a full bar's label has room.
         '<c:catAx><c:axId val="501"/><c:scaling><c:orientation val="maxMin"/></c:scaling><c:delete val="0"/>'
         '<c:axPos val="l"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
-        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{axis_line}{_text_properties(900)}'
+        f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{axis_line}{_text_properties(TEXT_SIZE)}'
         '<c:crossAx val="502"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
         '<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
         '<c:valAx><c:axId val="502"/><c:scaling><c:orientation val="minMax"/><c:max val="1.15"/><c:min val="0"/>'
@@ -91,10 +92,10 @@ def chart_xml(chart: dict[str, Any]) -> bytes:
         '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="none"/>'
         '<c:crossAx val="501"/><c:crosses val="max"/><c:crossBetween val="between"/></c:valAx>'
         '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>'
-        f'<c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_text_properties(900)}</c:legend>'
+        f'<c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_text_properties(TEXT_SIZE)}</c:legend>'
         '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
         '<c:spPr><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill><a:ln><a:noFill/></a:ln></c:spPr>'
-        f'{_text_properties(900)}</c:chartSpace>'
+        f'{_text_properties(TEXT_SIZE)}</c:chartSpace>'
     )
     return xml.encode("utf-8")
 
