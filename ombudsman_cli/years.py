@@ -36,6 +36,11 @@ class BusinessYear:
         return f"1 April {self.end_year - 1} to 31 March {self.end_year}"
 
     @property
+    def between_text(self) -> str:
+        """``1 April 2019 and 31 March 2020``: the period after "between", as a sentence words it."""
+        return f"1 April {self.end_year - 1} and 31 March {self.end_year}"
+
+    @property
     def ending_text(self) -> str:
         """``31/03/20``, as the statistics page heading prints it."""
         return f"31/03/{self.end_year % 100:02d}"

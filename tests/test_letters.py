@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -347,3 +348,34 @@ def test_a_council_with_no_rate_at_all_gets_no_chart(runner, tmp_path, monkeypat
         assert b"<c:chart " not in letter.read("word/document.xml")
     with zipfile.ZipFile(tmp_path / "out" / "bassetlaw-district-council.docx") as letter:
         assert b"<c:chart " in letter.read("word/document.xml")
+
+
+def generic_page(statistics, code: str) -> list[str]:
+    text = paragraphs(LetterRenderer(GENERIC, PROPERTIES).render(letter_context(statistics.find(code), LETTER_DATE)))
+    return text[text.index("For the period ending: 31/03/20") + 1:]
+
+
+def test_the_generic_letter_words_its_counts_as_sentences(statistics):
+    """Issue 18: no bare "2 upheld decisions" line, and the period read "between ... and ..."."""
+    page = generic_page(statistics, BASSETLAW)
+    between = "for the period between 1 April 2019 and 31 March 2020."
+    assert "We upheld 2 of 3 detailed investigations." in page
+    assert f"Statistics are based on a total of 3 detailed investigations {between}" in page
+    assert f"Statistics are based on a total of 1 compliance outcome {between}" in page
+    assert "The authority had provided a satisfactory remedy in 1 of 2 upheld decisions." in page
+    assert f"Statistics are based on a total of 2 upheld decisions {between}" in page
+    assert not [line for line in page if re.fullmatch(r"\d+ (upheld|satisfactory remedy) decisions?", line)]
+    assert not [line for line in page if " to 31 March" in line]
+
+
+def test_the_generic_letter_says_nothing_of_a_total_of_none(statistics):
+    page = " ".join(generic_page(statistics, ASHFIELD))
+    assert "We did not complete a detailed investigation of any complaint" in page
+    assert "We did not uphold any complaint about your authority" in page
+    assert "a total of 0" not in page and "0 upheld decisions" not in page and "of 0 " not in page
+
+
+def test_a_rate_per_residents_on_few_upheld_decisions_carries_the_caution(statistics):
+    page = generic_page(statistics, BASSETLAW)  # 2 upheld decisions: fewer than 10
+    at = next(i for i, line in enumerate(page) if line.startswith("We upheld 2 complaints about your authority:"))
+    assert page[at + 1] == "This figure is based on a small number of cases and should be read with care."

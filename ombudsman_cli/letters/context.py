@@ -148,6 +148,7 @@ def letter_context(
         "year_label": year.label,
         "year_end": long_date(year.end),
         "period": year.period_text,
+        "period_between": year.between_text,
         "period_ending": year.ending_text,
         "addressee_name": name,
         "job_title": contact.job_title or CHIEF_EXECUTIVE,
@@ -165,6 +166,8 @@ def letter_context(
             "has_average": entry.average("upheld_per_100k") is not None,
             "average": one_decimal(entry.average("upheld_per_100k")) or NOT_AVAILABLE,
             "population": f"{entry.authority.population:,}" if entry.authority.population else NOT_AVAILABLE,
+            # A rate per residents resting on a few upheld decisions moves as much as the other rates do.
+            "small": 0 < counts.upheld < entry.few_cases,
         },
         "trend": _trend(entry),
         "decisions": plural(counts.decisions, "decision"),
