@@ -379,3 +379,11 @@ def test_a_rate_per_residents_on_few_upheld_decisions_carries_the_caution(statis
     page = generic_page(statistics, BASSETLAW)  # 2 upheld decisions: fewer than 10
     at = next(i for i, line in enumerate(page) if line.startswith("We upheld 2 complaints about your authority:"))
     assert page[at + 1] == "This figure is based on a small number of cases and should be read with care."
+
+
+def test_the_generic_letters_links_say_where_they_go(statistics, tmp_path):
+    """Only the 2020 letter keeps the seed's bare "website" link (issue 18)."""
+    path = tmp_path / "g.docx"
+    path.write_bytes(LetterRenderer(GENERIC, PROPERTIES).render(letter_context(statistics.find(BASSETLAW), LETTER_DATE)))
+    links = [h.text for p in docx.Document(path).paragraphs for h in p.hyperlinks]
+    assert "website" not in links and "website page on interpreting our statistics" in links
