@@ -14,6 +14,7 @@ import pytest
 from ombudsman_cli.cli import cli
 from ombudsman_cli.data.validation import load_decisions
 from ombudsman_cli.data.values import plural
+from ombudsman_cli.letters.chart import chart_xml
 from ombudsman_cli.letters.context import letter_context
 from ombudsman_cli.letters.rendering import DocumentProperties, LetterRenderer, render_with_docxtpl
 from ombudsman_cli.letters.run import plan_letters, write_letters
@@ -387,3 +388,15 @@ def test_the_generic_letters_links_say_where_they_go(statistics, tmp_path):
     path.write_bytes(LetterRenderer(GENERIC, PROPERTIES).render(letter_context(statistics.find(BASSETLAW), LETTER_DATE)))
     links = [h.text for p in docx.Document(path).paragraphs for h in p.hyperlinks]
     assert "website" not in links and "website page on interpreting our statistics" in links
+
+
+def test_every_letters_chart_has_the_same_plot_geometry(statistics):
+    """A long label ("no rate for your authority") must not squeeze the plot: a 100% bar is as long in every
+    letter (issue 18)."""
+    layouts = set()
+    for code in (BASSETLAW, ASHFIELD, ADUR):
+        part = chart_xml(letter_context(statistics.find(code), LETTER_DATE)["chart"]).decode()
+        found = re.findall(r"<c:plotArea><c:layout><c:manualLayout>.*?</c:manualLayout>", part)
+        assert len(found) == 1 and '<c:layoutTarget val="inner"/>' in found[0]
+        layouts.add(found[0])
+    assert len(layouts) == 1

@@ -23,6 +23,10 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xm
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
 YOURS_COLOUR = "1D3D6E"  # dark blue: 11:1 against white
 TEXT_SIZE = 1100  # hundredths of a point: the letter's body text, not a smaller caption size
+# The bars' area, as fractions of the chart, the same in every letter: left to itself, the plot shrinks beside
+# a long label, and a 100% bar is shorter in one letter than in the next.
+PLOT_LAYOUT = ('<c:layout><c:manualLayout><c:layoutTarget val="inner"/><c:xMode val="edge"/><c:yMode val="edge"/>'
+               '<c:x val="0.42"/><c:y val="0.04"/><c:w val="0.5"/><c:h val="0.78"/></c:manualLayout></c:layout>')
 FONT = "Arial"
 NO_RATE_NOTE = " (no rate for your authority)"
 
@@ -77,7 +81,7 @@ def chart_xml(chart: dict[str, Any]) -> bytes:
     xml = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace {_NAMESPACES}>'
         '<c:date1904 val="0"/><c:lang val="en-GB"/><c:roundedCorners val="0"/>'
-        '<c:chart><c:autoTitleDeleted val="1"/><c:plotArea><c:layout/>'
+        '<c:chart><c:autoTitleDeleted val="1"/><c:plotArea>' + PLOT_LAYOUT +
         '<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
         f'{series}<c:gapWidth val="50"/><c:axId val="501"/><c:axId val="502"/></c:barChart>'
         # Categories top to bottom in the letter's order; the values axis is not drawn (every bar has
