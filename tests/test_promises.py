@@ -490,15 +490,19 @@ def test_a_template_resaved_by_libreoffice_gives_letters_whose_chart_has_their_f
         assert (f"Complaints upheld: your authority {yours}%" if yours is not None else "no rate") in descriptions[0]
 
 
-def test_a_template_whose_chart_cannot_be_filled_is_refused_before_anything_is_written(runner, letters_folder, tmp_path):
-    template = tmp_path / "renamed-series.docx"
+def generic_template_changed(path: Path, change) -> Path:
+    """A copy of the generic template with ``change(name, data)`` applied to each of its parts."""
     with zipfile.ZipFile(ROOT / "letter_templates" / "annual-review-letter.docx") as source, \
-            zipfile.ZipFile(template, "w") as target:
+            zipfile.ZipFile(path, "w") as target:
         for info in source.infolist():
-            data = source.read(info)
-            if info.filename.startswith("word/charts/"):
-                data = data.replace(b"OmbudsmanRates", b"Sheet1").replace(b"Your authority", b"This council")
-            target.writestr(info, data)
+            target.writestr(info, change(info.filename, source.read(info)))
+    return path
+
+
+def test_a_template_whose_chart_cannot_be_filled_is_refused_before_anything_is_written(runner, letters_folder, tmp_path):
+    template = generic_template_changed(tmp_path / "renamed-series.docx", lambda name, data: data.replace(
+        b"OmbudsmanRates", b"Sheet1").replace(b"Your authority", b"This council") if name.startswith("word/charts/")
+        else data)
     result = runner.invoke(cli, ["letters", "--year", "2020", "--letter-date", "2020-07-22", "--template", str(template),
                                  "--out", "refused"])
     assert result.exit_code == 1 and "has a chart that ombudsman cannot fill" in result.output
@@ -506,15 +510,9 @@ def test_a_template_whose_chart_cannot_be_filled_is_refused_before_anything_is_w
 
 
 def test_a_template_whose_properties_libreoffice_related_the_old_way_gives_one_part_each(runner, letters_folder, tmp_path):
-    template = tmp_path / "old-core.docx"
-    with zipfile.ZipFile(ROOT / "letter_templates" / "annual-review-letter.docx") as source, \
-            zipfile.ZipFile(template, "w") as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename == "_rels/.rels":
-                data = data.replace(b"package/2006/relationships/metadata/core-properties",
-                                    b"officeDocument/2006/relationships/metadata/core-properties")
-            target.writestr(info, data)
+    template = generic_template_changed(tmp_path / "old-core.docx", lambda name, data: data.replace(
+        b"package/2006/relationships/metadata/core-properties",
+        b"officeDocument/2006/relationships/metadata/core-properties") if name == "_rels/.rels" else data)
     result = runner.invoke(cli, ["letters", "--year", "2020", "--letter-date", "2020-07-22", "--template", str(template),
                                  "--out", "old-core", "--authority", "Adur"])
     assert result.exit_code == 0, result.output
