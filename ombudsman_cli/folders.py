@@ -21,6 +21,7 @@ from .data.values import some_of
 from .errors import WrongFolder
 from .letters.manifest import MANIFEST_NAME, SITE_MANIFEST_HEADER
 from .locking import LOCK_NAME
+from .years import BusinessYear
 
 #: Hidden files and folders of ombudsman's own that do not make a folder "not empty": its lock, and the
 #: staging folder of a run that was killed outright.
@@ -52,7 +53,7 @@ class FolderIdentity:
     year: int | None
 
     def describe(self) -> str:
-        year = f" for {self.year - 1}/{str(self.year)[-2:]}" if self.year else ""
+        year = f" for {BusinessYear(self.year).label}" if self.year else ""
         return f"{self.kind.described}{year} (made by '{self.kind.command}')"
 
 
@@ -107,7 +108,7 @@ def claim(folder: Path, kind: FolderKind, year: int, option: str) -> FolderIdent
         )
     if found.year is not None and found.year != year:
         raise WrongFolder(
-            f"{folder} holds {found.describe()}, not {year - 1}/{str(year)[-2:]}; give the folder of that year "
+            f"{folder} holds {found.describe()}, not {BusinessYear(year).label}; give the folder of that year "
             f"with {option} (each year has a folder of its own)."
         )
     return found
@@ -124,7 +125,7 @@ def expect(folder: Path, kind: FolderKind, year: int | None, option: str) -> Fol
                           f"{kind.described} with {option}.")
     if year is not None and found.year is not None and found.year != year:
         raise WrongFolder(
-            f"{folder} holds {found.describe()}, not {year - 1}/{str(year)[-2:]}: give the folder of that year with "
+            f"{folder} holds {found.describe()}, not {BusinessYear(year).label}: give the folder of that year with "
             f"{option}, or the year of these letters with --year {found.year}."
         )
     return found

@@ -128,10 +128,9 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         stderr(note)
     resend = _changed_since_sent(run, year)
     if resend:
-        stderr(f"Sent before, and changed since: {len(resend)} council{'s' if len(resend) != 1 else ''} hold"
-               f"{'s' if len(resend) == 1 else ''} a letter that differs from this one ({', '.join(resend[:10])}"
-               f"{' and more' if len(resend) > 10 else ''}). 'send' will not send it again by itself; to send the new "
-               f"letter: ombudsman send --year {year.end_year} --send --resend NAME.")
+        stderr(f"Sent before, and changed since: {plural(len(resend), 'council')} hold{'s' if len(resend) == 1 else ''} "
+               f"a letter that differs from this one ({some_of(resend, 10)}). 'send' will not send it again by "
+               f"itself; to send the new letter: ombudsman send --year {year.end_year} --send --resend NAME.")
     pdfs = sum(1 for w in run.letters if w.pdf)
     if output_format == "json":
         from ..letters.run import manifest_rows
@@ -150,9 +149,9 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
 
 def _changed_since_sent(run: Any, year: BusinessYear) -> list[str]:
     """The councils whose letter, as now written, is not the one the send ledger says they were sent."""
-    from ..send.plan import Ledger
+    from ..send.ledger import Ledger
 
-    sent = Ledger(run.folder).by_code(year)
+    sent, _ = Ledger(run.folder).councils(year)
     return [w.planned.context["authority"] for w in run.letters
             if (record := sent.get(w.planned.context["code"])) and record.sent_sha256
             and w.sha256 not in record.sent_sha256]

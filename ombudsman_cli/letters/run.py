@@ -187,17 +187,15 @@ def write_letters(
     earlier run that are not planned now are removed, or, for a run of some councils only (letters planned
     with ``codes``, or ``keep_others``), kept. The folder must be new, empty, or the letters of the same
     year (:class:`WrongFolder` otherwise, before anything is made); a file at one of the letters' names
-    that ombudsman did not make there is never replaced. On any error or interruption the folder is left as it was, and the error goes on up;
-    PDFs that LibreOffice did not make are the exception: the letters go in without them, and a
-    :class:`ConversionError` names them after.
+    that ombudsman did not make there is never replaced. On any error or interruption the folder is left
+    as it was, and the error goes on up; PDFs that LibreOffice did not make are the exception: the letters
+    go in without them, and a :class:`ConversionError` names them after.
     """
     if keep_others is None:
         keep_others = any(p.selected for p in planned)
     year = planned[0].entry.year.end_year if planned else None
     if year is not None:
         claim(folder, FolderKind.LETTERS, year, "--out")
-    earlier = {row["file"]: row for row in read_manifest(folder)}
-    _refuse_foreign_targets(folder, planned, earlier)
     renderer.check([p.context for p in planned])
     if pdf:
         from .pdf import require_soffice
@@ -205,6 +203,9 @@ def write_letters(
         require_soffice()  # before any letter is made: no half-done job for want of LibreOffice
     try:
         with folder_lock(folder, f"writing {len(planned)} letters"):
+            # Read while the folder is held, so that what this run keeps or removes is what is there.
+            earlier = {row["file"]: row for row in read_manifest(folder)}
+            _refuse_foreign_targets(folder, planned, earlier)
             staging: Path | None = None
             try:
                 with deferred_signals():  # a signal now can leave no staging folder behind
@@ -213,7 +214,7 @@ def write_letters(
                 run = _make_in(staging, folder, planned, renderer, jobs, pdf, progress, pdf_progress)
                 os.sync()  # every staged letter and PDF on disk before any is renamed into place
                 with deferred_signals():
-                    _commit(run, staging, str(year or ""), keep_others)
+                    _commit(run, staging, earlier, str(year or ""), keep_others)
                     sync_folder(folder)
             finally:
                 if staging is not None:
@@ -274,10 +275,11 @@ def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer
     return run
 
 
-def _commit(run: LettersRun, staging: Path, year: str, keep_others: bool) -> None:
-    """Change the folder from the last run's letters to this run's, and write the manifest."""
+def _commit(run: LettersRun, staging: Path, earlier: dict[str, dict[str, str]], year: str, keep_others: bool) -> None:
+    """Change the folder from the last run's letters (``earlier``, its manifest by file) to this run's, and
+    write the manifest."""
     folder = run.folder
-    earlier = {row["file"]: row for row in read_manifest(folder)}
+    earlier = dict(earlier)  # rows are taken out as this run's letters replace them
     for written in run.letters:
         name = written.path.name
         staged_pdf = (staging / name).with_suffix(".pdf")

@@ -47,8 +47,6 @@ class Outcome(StrEnum):
     CHANGED = "changed"
 
 
-#: Outcomes after which a rerun does not send the letter again.
-FINAL = (Outcome.SENT, Outcome.REFUSED, Outcome.UNKNOWN)
 #: Outcomes that leave nothing to put right.
 DONE = (Outcome.SENT, Outcome.TEST, Outcome.WRITTEN)
 
@@ -117,6 +115,15 @@ class CouncilLedger:
     def done(self) -> bool:
         return bool(self.final or self.damaged) and not self.owed
 
+    def settle(self, recipients: list[str]) -> None:
+        """These recipients have the letter (or will never): no longer owed it."""
+        settled = {r.lower() for r in recipients}
+        self.owed = [o for o in self.owed if o.lower() not in settled]
+
+    def owe(self, recipient: str) -> None:
+        if recipient.lower() not in {o.lower() for o in self.owed}:
+            self.owed.append(recipient)
+
 
 class Ledger:
     """``send-log.csv``: what became of every message handed to the mail server.
@@ -161,9 +168,6 @@ class Ledger:
             entries.append((number, LedgerEntry(**{k: row.get(k) or "" for k in LedgerEntry.__dataclass_fields__})))
         return entries, damaged
 
-    def entries(self) -> list[LedgerEntry]:
-        return [entry for _, entry in self.read()[0]]
-
     def _require_regular_file(self) -> None:
         """A ledger is a file: a device, pipe or folder in its place (``/dev/full``, say) can neither be read
         back nor trusted with a record."""
@@ -176,8 +180,9 @@ class Ledger:
                                 "sent cannot be recorded: nothing was sent, and no further message went. Put the "
                                 "ledger back, or move that away, then run the same command again.")
 
-    def by_code(self, year: BusinessYear) -> dict[str, CouncilLedger]:
-        """What the ledger says of each council's letter for ``year``."""
+    def councils(self, year: BusinessYear) -> tuple[dict[str, CouncilLedger], list[DamagedLine]]:
+        """What the ledger says of each council's letter for ``year`` (by GSS code), and its damaged lines:
+        the file read once."""
         entries, damaged = self.read()
         found: dict[str, CouncilLedger] = {}
         pending: dict[tuple[str, str], LedgerEntry] = {}
@@ -195,29 +200,23 @@ class Ledger:
                 council.final.append(entry)
                 council.sent_sha256.add(entry.sha256)
                 put_off = {m.group(1).lower() for m in _REFUSAL.finditer(entry.refused) if m.group(2) == "4"}
+                council.settle([r for r in recipients if r.lower() not in put_off])
                 for recipient in recipients:
                     if recipient.lower() in put_off:
-                        if recipient.lower() not in map(str.lower, council.owed):
-                            council.owed.append(recipient)
-                    else:
-                        council.owed = [o for o in council.owed if o.lower() != recipient.lower()]
+                        council.owe(recipient)
             elif entry.outcome == Outcome.REFUSED:
                 council.final.append(entry)
-                council.owed = [o for o in council.owed if o.lower() not in map(str.lower, recipients)]
+                council.settle(recipients)
         for (code, _), entry in pending.items():
             council = found[code]
             council.final.append(replace(entry, outcome=Outcome.UNKNOWN,
                                          reply="the run stopped while handing this message over: it may have arrived"))
             council.sent_sha256.add(entry.sha256)
-            council.owed = [o for o in council.owed
-                            if o.lower() not in map(str.lower, split_addresses(entry.to) + split_addresses(entry.cc))]
+            council.settle(split_addresses(entry.to) + split_addresses(entry.cc))
         for line in damaged:
             for code in line.codes:
                 found.setdefault(code, CouncilLedger()).damaged.append(line)
-        return found
-
-    def damaged(self) -> list[DamagedLine]:
-        return self.read()[1]
+        return found, damaged
 
     def append(self, row: dict[str, Any]) -> None:
         """One record, on a line of its own, on disk and read back; :class:`LedgerProblem` if not."""

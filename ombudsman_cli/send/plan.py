@@ -173,10 +173,8 @@ def plan_sending(
     sender = envelope_sender(settings)
     if to_self:
         to_self = checked_mailbox(to_self, "--to-self")[1]
-    ledger = Ledger(folder)
-    before = ledger.by_code(year)
-    plan = SendPlan(folder, year, to_self=to_self or None,
-                    damaged_lines=ledger.damaged())
+    before, damaged = Ledger(folder).councils(year)
+    plan = SendPlan(folder, year, to_self=to_self or None, damaged_lines=damaged)
     for row in rows:
         if wanted and row["code"] not in wanted:
             continue
