@@ -37,6 +37,7 @@ LINKS = {
     "website": "https://www.lgo.org.uk/information-centre/reports/annual-review-reports/interpreting-the-statistics",
     "www.lgo.org.uk/training": "https://www.lgo.org.uk/training",
 }
+LINKS["website page on interpreting our statistics"] = LINKS["website"]
 _LINK_PATTERN = re.compile(r"\[\[(.+?)\]\]")
 
 INTRO_2020 = (
@@ -87,7 +88,7 @@ MAP_2020 = (
 MAP_GENERIC = (
     "This data will be uploaded to our interactive map, [[Your council's performance]], along with a copy of "
     "this letter, and our Review of Local Government Complaints. For further information on how to interpret "
-    "our statistics, please visit our [[website]]."
+    "our statistics, please visit our [[website page on interpreting our statistics]]."
 )
 RESOURCES_2020 = [
     "There are a range of resources available that can support you to place the learning from complaints, "
@@ -131,6 +132,9 @@ ADDRESS = "Local Government and Social Care Ombudsman, PO Box 4771, Coventry CV4
 WEBSITE = "www.lgo.org.uk"
 LANGUAGE = "en-GB"
 TEXT_WIDTH = Cm(16.0)  # A4 less two margins of 2.5 cm
+BODY_SIZE = 12
+MARK_COLOUR = RGBColor(0x1D, 0x3D, 0x6E)  # the chart's dark blue: 11:1 against white
+SENDER = ["PO Box 4771", "Coventry CV4 0EH", "Telephone 0300 061 0614", WEBSITE]
 HEADER_SHADING = "E7E6E6"  # a light grey behind black text: 13:1
 RULE_COLOUR = "A6A6A6"
 _THEME_ATTRIBUTES = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
@@ -219,7 +223,7 @@ def _footer(document: docx.Document) -> None:
     footer = document.sections[0].footer
     address = footer.paragraphs[0]
     address.style = document.styles["Footer"]
-    address.text = f"{ADDRESS} · {WEBSITE}"  # one line at 8 points
+    address.text = f"{ADDRESS} · {WEBSITE}"  # one line at 9 points
     pages = footer.add_paragraph(style="Footer")
     pages.add_run("Page ")
     _field(pages, "PAGE", "1")
@@ -237,10 +241,10 @@ def _new_document() -> docx.Document:
     section.footer_distance = Cm(1.0)
     styles = document.styles
     normal = styles["Normal"]
-    _set_font(normal, 11)
+    _set_font(normal, BODY_SIZE)  # RNIB Clear Print: 12 points at least
     normal.paragraph_format.space_after = Pt(6)
     normal.paragraph_format.line_spacing = 1.15
-    for name, size in (("Heading 1", 14), ("Heading 2", 12)):
+    for name, size in (("Heading 1", 16), ("Heading 2", 13)):
         heading = styles[name]
         _set_font(heading, size, bold=True, colour=RGBColor(0, 0, 0))
         heading.paragraph_format.space_before = Pt(12)
@@ -256,7 +260,7 @@ def _new_document() -> docx.Document:
     address.base_style = normal
     address.paragraph_format.space_after = Pt(0)
     footer = styles["Footer"]
-    _set_font(footer, 8)
+    _set_font(footer, 9)
     footer.paragraph_format.space_after = Pt(0)
     footer.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     caption = styles["Caption"]
@@ -312,38 +316,65 @@ def _tag(document: docx.Document, tag: str) -> None:
     document.add_paragraph(f"{{%p {tag} %}}")
 
 
-def _rate_section(document: docx.Document, heading: str, variable: str, lines: dict[str, str]) -> None:
+def _kept(paragraph: object, last: bool = False) -> object:
+    """A line of a statistic's block: never split, and on the page of the next line unless it is the
+    block's last (a chain from block to block would be longer than a page, which LibreOffice then breaks
+    anywhere)."""
+    paragraph.paragraph_format.keep_together = True  # type: ignore[attr-defined]
+    paragraph.paragraph_format.keep_with_next = not last  # type: ignore[attr-defined]
+    return paragraph
+
+
+def _rate_section(document: docx.Document, heading: str, variable: str, lines: dict[str, str], generic: bool) -> None:
+    """One statistic: its heading, its rate (or why there is none), the comparison, the caution on a few
+    cases, and what it rests on, kept on one page. The generic letter says the rate, the comparison and
+    the caution in one paragraph and the counts in sentences inside the branch that has them; the 2020
+    letter keeps the seed's lines."""
     document.add_paragraph(heading, style="Heading 2")
     _tag(document, f"if {variable}.defined")
-    document.add_paragraph(lines["rate"])
-    _tag(document, f"if {variable}.has_average")
-    document.add_paragraph(f"This compares to an average of {{{{ {variable}.average }}}} in similar authorities.")
-    _tag(document, "endif")
-    _tag(document, f"if {variable}.small")
-    document.add_paragraph("This figure is based on a small number of cases and should be read with care.")
-    _tag(document, "endif")
-    _tag(document, "else")
-    document.add_paragraph(lines["undefined"])
-    _tag(document, "endif")
-    if "count" in lines:
-        document.add_paragraph(lines["count"])
-    document.add_paragraph(
-        f"Statistics are based on a total of {{{{ {variable}.based_on }}}} for the period between {{{{ period }}}}"
-    )
-    for extra in lines.get("after", []):
-        document.add_paragraph(extra)
+    average = f"This compares to an average of {{{{ {variable}.average }}}} in similar authorities."
+    caution = "This figure is based on a small number of cases and should be read with care."
+    basis = f"Statistics are based on a total of {{{{ {variable}.based_on }}}} for the period between "
+    followed = bool(lines.get("after")) and not generic
+    if generic:
+        _kept(document.add_paragraph(f"{lines['rate']}{{% if {variable}.has_average %}} {average}{{% endif %}}"
+                                     f"{{% if {variable}.small %}} {caution}{{% endif %}}{lines.get('inline', '')}"))
+        count = f"{lines['count']} " if "count" in lines else ""
+        _kept(document.add_paragraph(f"{count}{basis}{{{{ period_between }}}}."), last=not followed)
+        _tag(document, "else")
+        _kept(document.add_paragraph(lines["undefined"]), last=not followed)
+        _tag(document, "endif")
+    else:
+        _kept(document.add_paragraph(lines["rate"]))
+        _tag(document, f"if {variable}.has_average")
+        _kept(document.add_paragraph(average))
+        _tag(document, "endif")
+        _tag(document, f"if {variable}.small")
+        _kept(document.add_paragraph(caution))
+        _tag(document, "endif")
+        _tag(document, "else")
+        _kept(document.add_paragraph(lines["undefined"]))
+        _tag(document, "endif")
+        if "count" in lines:
+            _kept(document.add_paragraph(lines["count"]))
+        _kept(document.add_paragraph(f"{basis}{{{{ period }}}}"), last=not followed)
+    for extra in lines.get("after", []) if not generic else []:
+        _kept(document.add_paragraph(extra), last=extra == lines["after"][-1])
 
 
-def _statistics_page(document: docx.Document, new_page: bool) -> None:
+def _statistics_page(document: docx.Document, generic: bool) -> None:
+    """The annex, from a page of its own as in the seed letter: the council, the period, each statistic."""
     heading = document.add_paragraph("{{ authority }}", style="Heading 1")
-    heading.paragraph_format.page_break_before = new_page
-    document.add_paragraph("For the period ending: {{ period_ending }}")
+    heading.paragraph_format.page_break_before = True
+    heading.paragraph_format.space_before = Pt(0)
+    document.add_paragraph("For the period ending {{ year_end }}" if generic
+                           else "For the period ending: {{ period_ending }}")
     _rate_section(document, "Complaints upheld", "upheld", {
         "rate": "{{ upheld.percent }} of complaints we investigated were upheld.",
         "undefined": "We did not complete a detailed investigation of any complaint about your authority in "
                      "this period, so there is no uphold rate to report.",
-        "count": "{{ upheld.decisions }}",
-    })
+        "count": "We upheld {{ upheld.count }} of {{ upheld.based_on }}." if generic else "{{ upheld.decisions }}",
+    }, generic)
     _rate_section(document, "Compliance with Ombudsman recommendations", "compliance", {
         "rate": "In {{ compliance.percent }} of cases we were satisfied the authority had successfully "
                 "implemented our recommendations.",
@@ -352,14 +383,28 @@ def _statistics_page(document: docx.Document, new_page: bool) -> None:
         "after": ["Failure to comply with our recommendations is rare. An authority with a compliance rate "
                   "below 100% should scrutinise those complaints where it failed to comply and identify any "
                   "learning."],
-    })
+        # The generic letter gives the advice where it applies, in the rate's paragraph.
+        "inline": "{% if compliance.count < compliance.total %} Failure to comply with our recommendations is rare. "
+                  "An authority with a compliance rate below 100% should scrutinise those complaints where it "
+                  "failed to comply and identify any learning.{% endif %}",
+    }, generic)
     _rate_section(document, "Satisfactory remedy provided by the authority", "remedy", {
         "rate": "In {{ remedy.percent }} of upheld cases we found the authority had provided a satisfactory "
                 "remedy before the complaint reached the Ombudsman.",
         "undefined": "We did not uphold any complaint about your authority in this period, so there is no "
                      "satisfactory remedy rate to report.",
-        "count": "{{ remedy.decisions }}",
-    })
+        "count": ("The authority had provided a satisfactory remedy in {{ remedy.count }} of {{ remedy.based_on }}."
+                  if generic else "{{ remedy.decisions }}"),
+    }, generic)
+
+
+# CT_PPrBase's sequence (the part before the run properties), which Word checks.
+_PARAGRAPH_PROPERTY_ORDER = ["pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+                             "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku",
+                             "wordWrap", "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi",
+                             "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents",
+                             "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap",
+                             "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange"]
 
 
 def _cell_paragraph(cell: object, text: str, bold: bool = False, right: bool = False, keep: bool = True) -> None:
@@ -369,6 +414,7 @@ def _cell_paragraph(cell: object, text: str, bold: bool = False, right: bool = F
     run.bold = bold
     paragraph.paragraph_format.space_after = Pt(0)
     paragraph.paragraph_format.space_before = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.0
     paragraph.paragraph_format.keep_with_next = keep  # the table stays with its heading, on one page
     if right:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
@@ -385,7 +431,7 @@ def _border(name: str, colour: str = RULE_COLOUR, size: int = 4) -> object:
 
 
 def _table(document: docx.Document, caption: str, description: str, header: list[str], cells: list[str],
-           loop: str, widths: list[float], figures: set[int]) -> None:
+           loop: str, widths: list[float], figures: set[int], last: bool = False) -> None:
     """A table the full text width whose body rows repeat with docxtpl's ``{%tr for ... %}``: a named
     header row (shaded, repeated on a new page), row labels in the first column, light rules, figures on
     the right, kept on one page with its heading, with a title and description for screen readers."""
@@ -407,7 +453,7 @@ def _table(document: docx.Document, caption: str, description: str, header: list
         table.cell(0, column)._tc.get_or_add_tcPr().append(shading)
     _cell_paragraph(table.cell(1, 0), f"{{%tr {loop} %}}")
     for column, text in enumerate(cells):
-        _cell_paragraph(table.cell(2, column), text, right=column in figures)
+        _cell_paragraph(table.cell(2, column), text, right=column in figures, keep=not last)
     _cell_paragraph(table.cell(3, 0), "{%tr endfor %}")
     properties = table._tbl.tblPr
     width = properties.find(qn("w:tblW"))
@@ -443,7 +489,7 @@ def _table(document: docx.Document, caption: str, description: str, header: list
     table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))  # repeated on a new page
     for row in table.rows:
         row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    _order_table_properties(properties)
+    _in_schema_order(properties, _TABLE_PROPERTY_ORDER)
 
 
 # CT_TblPr's sequence, which Word checks: an element out of place makes the file "unreadable".
@@ -452,9 +498,11 @@ _TABLE_PROPERTY_ORDER = ["tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblS
                          "tblLayout", "tblCellMar", "tblLook", "tblCaption", "tblDescription"]
 
 
-def _order_table_properties(properties: object) -> None:
+def _in_schema_order(properties: object, order: list[str]) -> None:
+    """Properties in the order the schema's sequence gives them: an element out of place makes Word call
+    the file "unreadable"."""
     children = list(properties)  # type: ignore[call-overload]
-    children.sort(key=lambda e: _TABLE_PROPERTY_ORDER.index(e.tag.split("}")[1]))
+    children.sort(key=lambda e: order.index(e.tag.split("}")[1]))
     for child in children:
         properties.remove(child)  # type: ignore[attr-defined]
         properties.append(child)  # type: ignore[attr-defined]
@@ -476,7 +524,7 @@ def _chart(document: docx.Document) -> None:
     relationship = document.part.relate_to(part, RELATIONSHIP)
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.keep_with_next = True
-    width, height = int(TEXT_WIDTH), int(Cm(6.2))
+    width, height = int(TEXT_WIDTH), int(Cm(5.2))
     drawing = parse_xml(
         f'<w:r {nsdecls("w", "wp", "a", "r")}><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
         f'<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
@@ -489,49 +537,62 @@ def _chart(document: docx.Document) -> None:
 
 
 def _more_statistics(document: docx.Document) -> None:
-    """What councils ask for beyond the 2020 letter: rate per residents, a chart, trend, breakdowns."""
+    """What councils ask for beyond the 2020 letter: rate per residents, a chart, trend, breakdowns.
+
+    Laid out as pages with a subject each, because LibreOffice does not keep a heading with a chart below
+    it, nor a long chain of kept blocks: the statistics page ends with the rate per residents; the chart
+    and the three-year table start the next page; the decisions by outcome and by service area follow as
+    one kept block, on that page if they fit, else on a page of their own, never split."""
     document.add_paragraph("Upheld decisions per 100,000 residents", style="Heading 2")
     _tag(document, "if per_100k.defined")
-    _tag(document, "if per_100k.upheld")
-    document.add_paragraph("We upheld {{ per_100k.complaints }} about your authority: {{ per_100k.value }} for every "
-                           "100,000 residents.")
+    _kept(document.add_paragraph(
+        "{% if per_100k.upheld %}We upheld {{ per_100k.complaints }} about your authority: {{ per_100k.value }} for "
+        "every 100,000 residents.{% else %}We did not uphold any complaint about your authority in this period, so "
+        "there were no upheld decisions per 100,000 residents.{% endif %}{% if per_100k.has_average %} This compares "
+        "to an average of {{ per_100k.average }} in similar authorities.{% endif %}{% if per_100k.small %} This figure "
+        "is based on a small number of cases and should be read with care.{% endif %}"))
+    _kept(document.add_paragraph("Based on a population of {{ per_100k.population }}."), last=True)
     _tag(document, "else")
-    document.add_paragraph("We did not uphold any complaint about your authority in this period, so there were no "
-                           "upheld decisions per 100,000 residents.")
-    _tag(document, "endif")
-    _tag(document, "if per_100k.has_average")
-    document.add_paragraph("This compares to an average of {{ per_100k.average }} in similar authorities.")
-    _tag(document, "endif")
-    document.add_paragraph("Based on a population of {{ per_100k.population }}.")
-    _tag(document, "else")
-    document.add_paragraph("A rate per 100,000 residents is not available: we have no population for your "
-                           "authority.")
+    _kept(document.add_paragraph("A rate per 100,000 residents is not available: we have no population for your "
+                                 "authority."), last=True)
     _tag(document, "endif")
     _tag(document, "if chart.shown")
-    document.add_paragraph("Your authority beside similar authorities", style="Heading 2")
+    heading = document.add_paragraph("Your authority beside similar authorities", style="Heading 2")
+    heading.paragraph_format.page_break_before = True
+    heading.paragraph_format.space_before = Pt(0)
     _chart(document)
+    # The chart's key, directly under it, in the order of its bars (the chart itself has no legend).
+    _kept(document.add_paragraph("Solid dark bars show your authority; hatched bars show the average of similar "
+                                 "authorities."))
     _table(document, "Your authority beside similar authorities",
            "The three rates for your authority and the average of similar authorities, as in the chart above.",
            ["Statistic", "Your authority", "Similar authorities"],
            ["{{ row.label }}", "{{ row.yours }}", "{{ row.average }}"],
            "for row in chart.rows", [8.0, 4.0, 4.0], figures={1, 2})
-    document.add_paragraph("In the chart, solid bars are your authority and hatched bars the average of similar "
-                           "authorities.", style="Caption")
     _tag(document, "endif")
     _tag(document, "if trend.shown")
+    # The three-year table opens the page when there is no chart.
+    _tag(document, "if chart.shown")
     document.add_paragraph("Your figures over three years", style="Heading 2")
+    _tag(document, "else")
+    heading = document.add_paragraph("Your figures over three years", style="Heading 2")
+    heading.paragraph_format.page_break_before = True
+    heading.paragraph_format.space_before = Pt(0)
+    _tag(document, "endif")
     _table(document, "Your figures over three years",
            "Each statistic for this year and the two years before; a dash where there was no figure.",
            ["Statistic", "This year ({{ trend.this_year }})", "Last year ({{ trend.last_year }})",
             "The year before ({{ trend.year_before }})"],
            ["{{ row.label }}", "{{ row.this_year }}", "{{ row.last_year }}", "{{ row.year_before }}"],
            "for row in trend.rows", [7.0, 3.0, 3.0, 3.0], figures={1, 2, 3})
+    _kept(document.add_paragraph("A dash means there was no figure for that year."), last=True)
     _tag(document, "endif")
     document.add_paragraph("Decisions by outcome", style="Heading 2")
     _table(document, "Decisions by outcome", "The number of decisions we made about your authority, by outcome.",
            ["Outcome", "Decisions"], ["{{ row.outcome }}", "{{ row.decisions }}"],
            "for row in outcomes", [12.0, 4.0], figures={1})
-    document.add_paragraph("In all, {{ decisions }} for the period between {{ period }}.")
+    total = _kept(document.add_paragraph("In all, {{ decisions }} for the period between {{ period_between }}."))
+    total.paragraph_format.space_before = Pt(4)  # type: ignore[attr-defined]
     _tag(document, "if categories.shown")
     document.add_paragraph("Decisions by service area", style="Heading 2")
     _table(document, "Decisions by service area",
@@ -541,19 +602,59 @@ def _more_statistics(document: docx.Document) -> None:
     _tag(document, "endif")
 
 
+def _letterhead(document: docx.Document) -> None:
+    """The ombudsman's mark (its name, set large in two weights) over a rule, then the sender's address and
+    contact details on the right: text and a paragraph border, all editable, no picture."""
+    mark = document.add_paragraph(style="Title")
+    mark.paragraph_format.space_after = Pt(6)
+    mark.paragraph_format.line_spacing = 1.0
+    rule = OxmlElement("w:pBdr")
+    rule.append(_border("bottom", colour=str(MARK_COLOUR), size=18))  # a 2¼-point rule under the mark
+    rule[0].set(qn("w:space"), "6")
+    mark._p.get_or_add_pPr().append(rule)
+    _in_schema_order(mark._p.pPr, _PARAGRAPH_PROPERTY_ORDER)
+    mark.add_run("Local Government & Social Care").font.color.rgb = MARK_COLOUR
+    mark.add_run().add_break()
+    name = mark.add_run("OMBUDSMAN")
+    name.bold = True
+    name.font.color.rgb = MARK_COLOUR
+    name.font.size = Pt(26)
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:val"), "40")  # letter-spaced by 2 points
+    name._r.get_or_add_rPr().append(spacing)
+    for line in SENDER:
+        sender = document.add_paragraph(line, style="Address")
+        sender.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    sender.paragraph_format.space_after = Pt(12)
+
+
+def _reference_and_date(document: docx.Document) -> None:
+    """Our reference on the left and the date on the right, on one line, as a formal letter sets them."""
+    line = document.add_paragraph("Our reference: AR{{ year }}/{{ code }}\t{{ letter_date }}")
+    stops = line.paragraph_format.tab_stops
+    stops.add_tab_stop(TEXT_WIDTH, alignment=2)  # WD_TAB_ALIGNMENT.RIGHT
+    line.paragraph_format.space_before = Pt(12)
+    line.paragraph_format.space_after = Pt(12)
+
+
 def build(year_specific: bool) -> docx.Document:
     document = _new_document()
-    letterhead = document.add_paragraph(style="Title")
-    letterhead.add_run("Local Government & Social Care ")
-    letterhead.add_run("OMBUDSMAN").bold = True
-    date_line = document.add_paragraph("{{ letter_date }}")
-    date_line.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    if year_specific:
+        letterhead = document.add_paragraph(style="Title")
+        letterhead.add_run("Local Government & Social Care ")
+        letterhead.add_run("OMBUDSMAN").bold = True
+        date_line = document.add_paragraph("{{ letter_date }}")
+        date_line.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    else:
+        _letterhead(document)
     document.add_paragraph("By email")
     _tag(document, "if addressee_name")
     document.add_paragraph("{{ addressee_name }}", style="Address")
     _tag(document, "endif")
     document.add_paragraph("{{ job_title }}", style="Address")
-    document.add_paragraph("{{ authority }}")
+    document.add_paragraph("{{ authority }}", style=None if year_specific else "Address")
+    if not year_specific:
+        _reference_and_date(document)
     document.add_paragraph("Dear {{ salutation }}")
     document.add_paragraph("Annual Review letter {{ year }}", style="Heading 1")
     _paragraph(document, INTRO_2020 if year_specific else INTRO_GENERIC)
@@ -573,12 +674,15 @@ def build(year_specific: bool) -> docx.Document:
             document.add_paragraph(line, style="Address").paragraph_format.keep_with_next = True
     else:
         _tag(document, "if signatory")
-        document.add_paragraph("{{ signatory }}", style="Address").paragraph_format.keep_with_next = True
+        signed = document.add_paragraph("{{ signatory }}", style="Address")
+        signed.paragraph_format.keep_with_next = True
+        signed.paragraph_format.space_before = Pt(30)  # room to sign
+        signed.runs[0].bold = True
         _tag(document, "endif")
         _tag(document, "for title in signatory_titles")
         document.add_paragraph("{{ title }}", style="Address")
         _tag(document, "endfor")
-    _statistics_page(document, new_page=year_specific)
+    _statistics_page(document, generic=not year_specific)
     if not year_specific:
         _more_statistics(document)
     _prune(document)
@@ -616,11 +720,15 @@ def _prune(document: docx.Document) -> None:
             package_rels.pop(rel_id)
 
 
-def main() -> None:
-    for name, year_specific in (("annual-review-letter-2020.docx", True), ("annual-review-letter.docx", False)):
-        build(year_specific).save(HERE / name)
+TEMPLATES = {"annual-review-letter-2020.docx": True, "annual-review-letter.docx": False}
+
+
+def main(names: list[str]) -> None:
+    """Build the templates named (all of them by default)."""
+    for name in names or TEMPLATES:
+        build(TEMPLATES[name]).save(HERE / name)
         print(f"wrote {HERE / name}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

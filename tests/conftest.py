@@ -112,6 +112,15 @@ def paragraphs(content: bytes | Path) -> list[str]:
     return [p.text for p in document.paragraphs]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def sentences(texts: list[str]) -> list[str]:
+    """Every sentence of ``texts`` (a letter's paragraphs), in order: what a letter says, whichever
+    paragraphs hold its sentences."""
+    return [sentence for text in texts for sentence in _SENTENCE_END.split(text) if sentence]
+
+
 def words(text: str) -> list[str]:
     return re.sub(r"</?u>", "", text).split()
 

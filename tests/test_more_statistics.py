@@ -18,7 +18,7 @@ from ombudsman_cli.letters.rendering import DocumentProperties, LetterRenderer
 from ombudsman_cli.stats import compute_statistics
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import ADUR, BASSETLAW, ROOT, ROWS, as_text, write_csv
+from .conftest import ADUR, BASSETLAW, ROOT, ROWS, as_text, sentences, write_csv
 
 GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"
 BASSETLAW_POPULATION = 118_280  # pop-2020 in the register
@@ -79,7 +79,7 @@ def render_generic(entry, **options) -> bytes:
 def letter_text(entry, **options):
     document = docx.Document(io.BytesIO(render_generic(entry, **options)))
     tables = [[[c.text for c in row.cells] for row in table.rows] for table in document.tables]
-    return [p.text for p in document.paragraphs], tables
+    return sentences([p.text for p in document.paragraphs]), tables
 
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -194,7 +194,7 @@ def test_bassetlaw_2021_from_the_example_data(runner, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "generic template" in result.stderr
     document = docx.Document(tmp_path / "bassetlaw-district-council.docx")
-    text = [p.text for p in document.paragraphs]
+    text = sentences([p.text for p in document.paragraphs])
     for heading in ("Your figures over three years", "Decisions by outcome", "Decisions by service area",
                     "Upheld decisions per 100,000 residents", "Your authority beside similar authorities"):
         assert heading in text

@@ -436,6 +436,8 @@ def test_contacts_columns_that_are_not_read_are_named(runner, letters_folder, tm
 # -- 5. a template edited in Word or LibreOffice keeps every figure right ------------------------------------
 
 def chart_figures(letter: Path) -> tuple[list[list[int | None]], list[str]]:
+    """The figures the letter's chart shows, and its drawing's description; the chart's embedded workbook,
+    which "Edit Data" opens, must hold the same figures."""
     import re
 
     from ombudsman_cli.letters.chart import series_percentages
@@ -445,7 +447,32 @@ def chart_figures(letter: Path) -> tuple[list[list[int | None]], list[str]]:
         assert [n for n, c in Counter(names).items() if c > 1] == []
         charts = [n for n in names if n.startswith("word/charts/") and n.endswith(".xml")]
         document = package.read("word/document.xml").decode()
-        return series_percentages(package.read(charts[0])), re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
+        figures = series_percentages(package.read(charts[0]))
+        assert workbook_figures(package, charts[0]) == figures
+        return figures, re.findall(r'<wp:docPr [^>]*descr="([^"]*)"', document)
+
+
+def workbook_figures(package: zipfile.ZipFile, chart: str) -> list[list[int | None]]:
+    """Each series' figures in the workbook embedded in ``chart``, as whole percentages, read with openpyxl
+    from the cells the chart's series formulas name."""
+    import io
+    import posixpath
+    import re
+
+    import openpyxl
+
+    folder, name = posixpath.split(chart)
+    rels = package.read(f"{folder}/_rels/{name}.rels").decode()
+    target = re.search(r'Type="[^"]*/package" Target="([^"]+)"', rels).group(1)
+    part = package.read(chart).decode()
+    assert re.search(r'<c:externalData r:id="[^"]+"', part), "the chart names its workbook"
+    book = openpyxl.load_workbook(io.BytesIO(package.read(posixpath.normpath(posixpath.join(folder, target)))))
+    found = []
+    for formula in re.findall(r"<c:val><c:numRef><c:f>([^<]+)</c:f>", part):
+        sheet, cells = formula.rsplit("!", 1)
+        values = [row[0].value for row in book[sheet.strip("'")][cells.replace("$", "")]]
+        found.append([None if v is None else round(v * 100) for v in values])
+    return found
 
 
 def expected_figures(runner, code: str) -> list[list[int | None]]:

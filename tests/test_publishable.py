@@ -30,7 +30,8 @@ from ombudsman_cli.models import Signatory
 from ombudsman_cli.stats import compute_statistics
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import ADUR, BASSETLAW, HAMMERSMITH, ROOT, ROWS, as_text, write_csv
+from . import page_flow
+from .conftest import ADUR, BASSETLAW, HAMMERSMITH, ROOT, ROWS, as_text, sentences, write_csv
 
 GENERIC = ROOT / "letter_templates" / "annual-review-letter.docx"
 TEMPLATE_2020 = ROOT / "letter_templates" / "annual-review-letter-2020.docx"
@@ -135,6 +136,71 @@ def test_the_letter_has_the_chart_part_and_a_drawing_that_states_every_figure(st
         assert figure in description
 
 
+def test_the_chart_has_no_legend_and_its_key_is_directly_under_it_in_the_order_of_the_bars(statistics):
+    """LibreOffice lists a bar chart's series in the opposite order to the bars, so the key is a sentence
+    under the chart at the body size (issue 18), never a 9 pt caption after the table."""
+    content = render(statistics, BASSETLAW)
+    assert b"<c:legend>" not in parts(content)["word/charts/chart1.xml"]
+    body = docx.Document(io.BytesIO(content)).element.body
+    blocks = [child for child in body if child.tag in (f"{W}p", f"{W}tbl")]
+    chart = ".//{http://schemas.openxmlformats.org/drawingml/2006/chart}chart"
+    at = next(i for i, block in enumerate(blocks) if block.find(chart) is not None)
+    key = "".join(t.text for t in blocks[at + 1].iter(f"{W}t"))
+    assert key == "Solid dark bars show your authority; hatched bars show the average of similar authorities."
+    assert key.index("your authority") < key.index("similar authorities")  # the bars' order: the council first
+    assert blocks[at + 2].tag == f"{W}tbl"  # then the same figures as a table
+    assert blocks[at + 1].find(f"{W}pPr/{W}pStyle") is None  # body text, not a caption
+
+
+def test_the_charts_embedded_workbook_holds_the_letters_figures(statistics):
+    """ "Edit Data" in Word or LibreOffice opens the workbook in the chart part: the council's figures."""
+    from .test_promises import workbook_figures
+
+    with zipfile.ZipFile(io.BytesIO(render(statistics, BASSETLAW))) as package:
+        assert workbook_figures(package, "word/charts/chart1.xml") == [[67, 0, 50], [27, 50, 33]]
+        content_types = package.read("[Content_Types].xml").decode()
+        assert 'Extension="xlsx" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"' in content_types
+    # The same bytes for the same figures: a rerun writes the same letter.
+    assert render(statistics, BASSETLAW) == render(statistics, BASSETLAW)
+
+
+@pytest.mark.parametrize("template", [GENERIC, TEMPLATE_2020])
+def test_body_text_is_12_points_the_footer_9_and_headings_step_down(template):
+    """RNIB Clear Print: body text at 12 points at least; the footer no smaller than 9 (issue 18)."""
+    styles = docx.Document(template).styles
+    assert styles["Normal"].font.size.pt == 12
+    assert styles["Footer"].font.size.pt >= 9
+    assert styles["Heading 1"].font.size.pt > styles["Heading 2"].font.size.pt > styles["Normal"].font.size.pt
+    chart = (ROOT / "ombudsman_cli" / "letters" / "chart.py").read_text()
+    assert "TEXT_SIZE = 1200" in chart  # the chart's labels at the body size, in hundredths of a point
+
+
+def test_the_generic_letterhead_is_drawn_in_text_with_the_sender_and_a_reference(statistics):
+    """A mark, a rule, the sender's address and contact details, then the reference and the date on one line
+    (issue 18): text and a paragraph border in the template, no picture."""
+    content = render(statistics, BASSETLAW)
+    document = docx.Document(io.BytesIO(content))
+    text = [p.text for p in document.paragraphs]
+    mark = document.paragraphs[0]
+    assert mark.text == "Local Government & Social Care\nOMBUDSMAN"
+    assert mark._p.find(f"{W}pPr/{W}pBdr/{W}bottom") is not None  # the rule under the mark
+    assert text[1:5] == ["PO Box 4771", "Coventry CV4 0EH", "Telephone 0300 061 0614", "www.lgo.org.uk"]
+    assert all(p.alignment == 2 for p in document.paragraphs[1:5])  # the sender's block on the right
+    assert "Our reference: AR2020/E07000171\t22 July 2020" in text
+    assert text.index("Bassetlaw District Council") < text.index("Our reference: AR2020/E07000171\t22 July 2020") < \
+        text.index("Dear Chief Executive")
+    assert not [n for n in parts(content) if n.startswith("word/media/")]
+    # The 2020 letter keeps the seed's heading and date lines.
+    seed = [p.text for p in docx.Document(io.BytesIO(render(statistics, BASSETLAW, TEMPLATE_2020))).paragraphs]
+    assert seed[:2] == ["Local Government & Social Care OMBUDSMAN", "22 July 2020"]
+
+
+def test_the_generic_letter_gives_the_compliance_advice_only_below_100_percent(statistics):
+    advice = "An authority with a compliance rate below 100% should scrutinise"
+    below = " ".join(p.text for p in docx.Document(io.BytesIO(render(statistics, BASSETLAW))).paragraphs)
+    assert advice in below.split("For the period ending", 1)[1]  # Bassetlaw complied with 0 of 1
+
+
 def test_signatory_from_the_settings_signs_the_generic_letter(statistics):
     text = [p.text for p in docx.Document(io.BytesIO(render(
         statistics, ADUR, signatory=Signatory("Amerdeep Somal", ("Local Government and Social Care Ombudsman",))))).paragraphs]
@@ -191,7 +257,7 @@ def test_the_rate_per_residents_reads_naturally_for_none_one_and_more(register, 
     rows.append(["N1", "Adur District Council", "01/06/2019", "Not upheld", "", "", ""])
     records = load_decisions(write_csv(tmp_path / "d.csv", as_text(rows)), register).require_valid().records
     statistics = compute_statistics(records, register, BusinessYear(2020))
-    text = [p.text for p in docx.Document(io.BytesIO(render(statistics, ADUR))).paragraphs]
+    text = sentences([p.text for p in docx.Document(io.BytesIO(render(statistics, ADUR))).paragraphs])
     assert words in text  # Adur: 64,187 residents
     assert not any("0.0 decisions" in line for line in text)
 
@@ -232,7 +298,8 @@ def pdf_letters(tmp_path_factory):
         folder = tmp_path_factory.mktemp(run)
         result = CliRunner().invoke(cli, [
             "letters", "--config", str(ROOT / "ombudsman.toml"), "--year", "2021", "--pdf", "--out", str(folder),
-            "--authority", "Bassetlaw", "--authority", "Hammersmith and Fulham", "--authority", "Kent", "--jobs", "2"])
+            "--authority", "Bassetlaw", "--authority", "Hammersmith and Fulham", "--authority", "Kent",
+            "--authority", "City of London", "--authority", "Ashfield", "--jobs", "2"])
         assert result.exit_code == 0, result.output
         folders.append(folder)
     return folders
@@ -265,7 +332,7 @@ def test_pdfs_are_tagged_archival_and_say_their_language_and_title(pdf_letters, 
         assert kinds["/H1"] >= 2 and kinds["/H2"] >= 5
         assert kinds["/Table"] >= 3 and kinds["/TR"] >= 10 and kinds["/TH"] >= 9 and kinds["/TD"] >= 20
         assert len(alternatives) == 1 and alternatives[0].startswith("Bar chart comparing your authority with")
-        assert len(pdf.pages) <= 4
+        assert len(pdf.pages) <= 5
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     assert re.search(r"Tagged:\s+yes", info)
 
@@ -372,7 +439,7 @@ def test_the_word_files_open_in_libreoffice_and_keep_their_chart(pdf_letters, tm
 
 
 @pytest.mark.libreoffice
-def test_a_council_with_many_service_areas_still_fits_in_four_pages(register, tmp_path, runner, monkeypatch):
+def test_a_council_with_many_service_areas_still_fits_in_five_pages_with_nothing_split(register, tmp_path, runner, monkeypatch):
     monkeypatch.chdir(tmp_path)
     areas = ["Adult care services", "Benefits and tax", "Corporate and other services", "Education and children's services",
              "Environmental services and public protection", "Highways and transport", "Housing", "Other",
@@ -388,7 +455,33 @@ def test_a_council_with_many_service_areas_still_fits_in_four_pages(register, tm
                                  "--template", str(GENERIC), "--pdf", "--out", "out", "--letter-date", "2020-07-22"])
     assert result.exit_code == 0, result.output
     with pikepdf.open(tmp_path / "out" / "kent-county-council.pdf") as pdf:
-        assert len(pdf.pages) <= 4
+        assert len(pdf.pages) <= 5
+    assert page_flow.problems(tmp_path / "out" / "kent-county-council.pdf", "Kent County Council") == []
+
+
+@pytest.mark.parametrize("name, authority", [
+    ("bassetlaw-district-council", "Bassetlaw District Council"),
+    ("london-borough-of-hammersmith-fulham", "London Borough of Hammersmith & Fulham"),
+    ("kent-county-council", "Kent County Council"),
+    ("city-of-london-corporation", "City of London Corporation"),
+    ("ashfield-district-council", "Ashfield District Council"),
+])
+@pytest.mark.libreoffice
+def test_the_pages_fall_as_a_publisher_would_have_them(pdf_letters, name, authority):
+    """Read from the PDF (issue 18): the annex starts a page; no page ends with a heading; each statistic's
+    block is on one page; no page is nearly empty."""
+    assert page_flow.problems(pdf_letters[0] / f"{name}.pdf", authority) == []
+
+
+@pytest.mark.libreoffice
+def test_the_2020_letter_starts_its_statistics_page_on_a_page_of_its_own(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    result = runner.invoke(cli, ["letters", "--year", "2020", "--pdf", "--out", str(tmp_path), "--authority", "Bassetlaw",
+                                 "--authority", "Kent"])
+    assert result.exit_code == 0, result.output
+    for name, authority in (("bassetlaw-district-council", "Bassetlaw District Council"),
+                            ("kent-county-council", "Kent County Council")):
+        assert page_flow.problems(tmp_path / f"{name}.pdf", authority) == []
 
 
 def test_a_template_made_elsewhere_still_gives_plain_metadata(statistics, tmp_path):

@@ -1,19 +1,25 @@
 """The letter's chart: a native Word bar chart (a DrawingML chart part) of the three rates beside the
 averages of similar authorities, made from the letter's own figures.
 
-Word and LibreOffice both draw a chart from the values cached in its part, so no embedded workbook is
-needed (Word's "Edit data" then has nothing to open, which suits a letter). The part is plain XML text,
-made per letter in microseconds. The template holds a chart of this kind where the letter should show
-it; the renderer recognises it by :data:`MARKER` (the name its series formulas give a sheet) and puts
-each letter's figures in its place. Readable in black and white: the council's bars are solid and dark,
-the averages white with black hatching, and every bar carries its figure; a rate that cannot be worked
-out is no bar at all, and its category says so, never a bar of zero.
+Word and LibreOffice both draw a chart from the values cached in its part; its embedded workbook
+(:func:`chart_workbook`, the same figures) is what "Edit Data" opens. Both are made per letter in well
+under a millisecond. The template holds a chart of this kind where the letter should show it; the
+renderer recognises it by :data:`MARKER` (the name its series formulas give a sheet) or its series'
+names and puts each letter's figures in its place. Readable in black and white: the council's bars are
+solid and dark, the averages white with black hatching, and every bar carries its figure; a rate that
+cannot be worked out is no bar at all, and its category says so, never a bar of zero.
+
+The chart has no legend of its own: LibreOffice lists a bar chart's series in the opposite order to its
+bars, and Word in the same order, so no legend reads right in both. The template says which bars are
+which in a sentence directly under the chart, in the order of the bars.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import textwrap
+import zipfile
 from typing import Any
 from xml.sax.saxutils import escape, unescape
 
@@ -21,12 +27,15 @@ from xml.sax.saxutils import escape, unescape
 MARKER = "OmbudsmanRates"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+#: The chart's embedded workbook: its relationship from the chart part, and its content type.
+WORKBOOK_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/package"
+WORKBOOK_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YOURS_COLOUR = "1D3D6E"  # dark blue: 11:1 against white
-TEXT_SIZE = 1100  # hundredths of a point: the letter's body text, not a smaller caption size
+TEXT_SIZE = 1200  # hundredths of a point: the letter's body text, not a smaller caption size
 # The bars' area, as fractions of the chart, the same in every letter: left to itself, the plot shrinks beside
 # a long label, and a 100% bar is shorter in one letter than in the next.
 PLOT_LAYOUT = ('<c:layout><c:manualLayout><c:layoutTarget val="inner"/><c:xMode val="edge"/><c:yMode val="edge"/>'
-               '<c:x val="0.42"/><c:y val="0.04"/><c:w val="0.5"/><c:h val="0.78"/></c:manualLayout></c:layout>')
+               '<c:x val="0.42"/><c:y val="0.03"/><c:w val="0.5"/><c:h val="0.94"/></c:manualLayout></c:layout>')
 FONT = "Arial"
 NO_RATE_NOTE = " (no rate for your authority)"
 
@@ -65,13 +74,18 @@ def _series(index: int, name: str, column: str, categories: list[str], values: l
     )
 
 
-def chart_xml(chart: dict[str, Any]) -> bytes:
-    """The chart part for one letter, from its ``chart`` variables (:func:`ombudsman_cli.letters.context.letter_context`).
+def _categories(chart: dict[str, Any]) -> list[str]:
+    return [row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE) for row in chart["rows"]]
+
+
+def chart_xml(chart: dict[str, Any], workbook: str | None = None) -> bytes:
+    """The chart part for one letter, from its ``chart`` variables (:func:`ombudsman_cli.letters.context.letter_context`);
+    ``workbook`` is the relationship id of its embedded workbook, if it has one.
 
     Values are the letter's own whole percentages, so a figure on a bar always reads as the letter does.
     """
     rows = chart["rows"]
-    categories = [row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE) for row in rows]
+    categories = _categories(chart)
     solid = f'<a:solidFill><a:srgbClr val="{YOURS_COLOUR}"/></a:solidFill>'
     hatched = ('<a:pattFill prst="wdUpDiag"><a:fgClr><a:srgbClr val="000000"/></a:fgClr>'
                '<a:bgClr><a:srgbClr val="FFFFFF"/></a:bgClr></a:pattFill>')
@@ -96,12 +110,84 @@ def chart_xml(chart: dict[str, Any]) -> bytes:
         '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="none"/>'
         '<c:crossAx val="501"/><c:crosses val="max"/><c:crossBetween val="between"/></c:valAx>'
         '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>'
-        f'<c:legend><c:legendPos val="b"/><c:overlay val="0"/>{_text_properties(TEXT_SIZE)}</c:legend>'
         '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
         '<c:spPr><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill><a:ln><a:noFill/></a:ln></c:spPr>'
-        f'{_text_properties(TEXT_SIZE)}</c:chartSpace>'
+        f'{_text_properties(TEXT_SIZE)}'
+        + (f'<c:externalData r:id="{escape(workbook)}"><c:autoUpdate val="0"/></c:externalData>' if workbook else "")
+        + '</c:chartSpace>'
     )
     return xml.encode("utf-8")
+
+
+_WORKBOOK_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+    "_rels/.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+    "xl/workbook.xml": (
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        f'<sheets><sheet name="{MARKER}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+    "xl/_rels/workbook.xml.rels": (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        'worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
+        '</Relationships>'),
+    # Two cell formats: the default, and whole percentages (built-in number format 9, "0%").
+    "xl/styles.xml": (
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Arial"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+        '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="9" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+}
+
+
+def _cell(reference: str, value: str | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return f'<c r="{reference}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
+    return f'<c r="{reference}" s="1"><v>{value / 100:.2f}</v></c>'
+
+
+def chart_workbook(chart: dict[str, Any]) -> bytes:
+    """The chart's embedded workbook (``.xlsx``): the sheet its series formulas name, with the letter's
+    figures where the formulas point (labels in A2:A4, the council in column B, the average in C), so that
+    "Edit Data" in Word or LibreOffice opens the figures the chart and the letter show. The same bytes for
+    the same figures."""
+    rows: list[list[str | int | None]] = [[None, *SERIES_NAMES]] + [[label, row["yours_percent"], row["average_percent"]]
+                                     for label, row in zip(_categories(chart), chart["rows"])]
+    sheet_rows = "".join(
+        f'<row r="{r}">' + "".join(_cell(f"{column}{r}", value) for column, value in zip("ABC", values)) + "</row>"
+        for r, values in enumerate(rows, start=1)
+    )
+    sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '<cols><col min="1" max="1" width="48" customWidth="1"/><col min="2" max="3" width="20" customWidth="1"/>'
+             f'</cols><sheetData>{sheet_rows}</sheetData></worksheet>')
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in [*_WORKBOOK_PARTS.items(), ("xl/worksheets/sheet1.xml", sheet)]:
+            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), _XML_DECLARATION + text.encode("utf-8"),
+                             zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 SERIES_NAMES = ("Your authority", "Similar authorities")

@@ -119,7 +119,7 @@ def _chart(entry: AuthorityStatistics, shown: bool) -> dict[str, Any]:
         theirs = f"similar authorities {percent_text(average)}" if average is not None else "no average for similar authorities"
         sentences.append(f"{label}: {yours}; {theirs}.")
     description = (f"Bar chart comparing your authority with {group} in {entry.year.label}. " + " ".join(sentences))
-    # A council with no rate at all gets no chart: bars of the averages alone, and a legend entry for bars
+    # A council with no rate at all gets no chart: bars of the averages alone, and a key naming bars
     # that are not there, would say nothing about it.
     has_rates = any(row["yours_percent"] is not None for row in rows)
     return {"shown": shown and has_rates, "title": "Your authority beside similar authorities", "rows": rows,

@@ -259,14 +259,15 @@ class LetterRenderer:
                 "delete the chart from the template."
             )
         self._chart_ids = set(charts)
-        self._charts = {rel.target_part.partname.lstrip("/") for rel in charts.values()}
+        self._charts = embed_workbooks(charts.values())
         buffer = io.BytesIO()
         with _no_warnings(self.path):
             document.save(buffer)
         app = _plain_app_properties(properties)
         self._entries = [(name, app if name == APP_PART else data) for name, data in _read_entries(buffer.getvalue())]
         self._core = dict(self._entries)[CORE_PART]
-        per_letter = {DOCUMENT_PART, CORE_PART, *self._part_sources, *self._charts}
+        per_letter = {DOCUMENT_PART, CORE_PART, *self._part_sources, *self._charts,
+                      *(workbook for _, workbook in self._charts.values())}
         self._static = {name: _compress(data) for name, data in self._entries if name not in per_letter}
         self.properties = properties
         try:
@@ -340,8 +341,9 @@ class LetterRenderer:
         rendered[CORE_PART] = self._core.replace(
             _TITLE_PLACEHOLDER.encode(), _xml_text(self.properties.letter_title(context))
         ).replace(_SUBJECT_PLACEHOLDER.encode(), _xml_text(self.properties.letter_subject(context)))
-        for name in self._charts:
-            rendered[name] = chart.chart_xml(context["chart"])
+        for name, (workbook_id, workbook) in self._charts.items():
+            rendered[name] = chart.chart_xml(context["chart"], workbook_id)
+            rendered[workbook] = chart.chart_workbook(context["chart"])
             check_chart(rendered[name], rendered[DOCUMENT_PART], context, self.path)
         entries = []
         for name, _ in self._entries:
@@ -358,9 +360,10 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
             document.render(context, jinja_env=jinja_environment(), autoescape=True)
         except Exception as error:  # as LetterRenderer.render: the template's fault, named, never a traceback
             raise _template_error(error, template) from None
-        chart_ids = {rel.rId for rel in document.docx.part.rels.values()
-                     if rel.reltype == chart.RELATIONSHIP and not rel.is_external}
-        describe_charts(document.docx.element.body, chart_ids, context)
+        charts = {rel.rId: rel for rel in document.docx.part.rels.values()
+                  if rel.reltype == chart.RELATIONSHIP and not rel.is_external and chart.is_ours(rel.target_part.blob)}
+        describe_charts(document.docx.element.body, set(charts), context)
+        workbooks = embed_workbooks(charts.values())
         properties.apply(document.docx, title=properties.letter_title(context),
                          subject=properties.letter_subject(context))
         buffer = io.BytesIO()
@@ -371,12 +374,38 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
     def per_letter(name: str, data: bytes) -> bytes:
         if name == APP_PART:
             return app
-        if name.startswith("word/charts/") and chart.is_ours(data):
-            data = chart.chart_xml(context["chart"])
+        if name in workbooks:
+            data = chart.chart_xml(context["chart"], workbooks[name][0])
             check_chart(data, rendered[DOCUMENT_PART], context, template)
+        elif name in {workbook for _, workbook in workbooks.values()}:
+            data = chart.chart_workbook(context["chart"])
         return data
 
     return repack(buffer.getvalue(), properties.created, per_letter)
+
+
+def embed_workbooks(charts: Any) -> dict[str, tuple[str, str]]:
+    """Each rates chart's embedded workbook, which "Edit Data" opens: ``{chart part name: (its relationship
+    id, the workbook's part name)}``. A chart without one (a template from before workbooks, or edited so)
+    is given one; a workbook the template carries is kept in its place, and each letter fills it."""
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    found = {}
+    for relationship in charts:
+        part = relationship.target_part
+        embedded = next((rel for rel in part.rels.values()
+                         if rel.reltype == chart.WORKBOOK_RELATIONSHIP and not rel.is_external), None)
+        if embedded is None:
+            taken = {str(p.partname) for p in part.package.iter_parts()}
+            name = next(f"/word/embeddings/rates-chart-{n}.xlsx" for n in range(1, len(taken) + 2)
+                        if f"/word/embeddings/rates-chart-{n}.xlsx" not in taken)
+            workbook = Part(PackURI(name), chart.WORKBOOK_CONTENT_TYPE, b"", part.package)
+            rel_id = part.relate_to(workbook, chart.WORKBOOK_RELATIONSHIP)
+        else:
+            rel_id, workbook = embedded.rId, embedded.target_part
+        found[part.partname.lstrip("/")] = (rel_id, workbook.partname.lstrip("/"))
+    return found
 
 
 def check_chart(part: bytes, document: bytes, context: dict[str, Any], template: Path) -> None:
