@@ -8,6 +8,7 @@ width. Then the script's sorting and filtering, which must keep the page accessi
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -100,7 +101,25 @@ def test_the_table_sorts_and_filters_and_says_so(site, browser):
     shown = [row for row in table.find_elements(By.CSS_SELECTOR, "tbody tr") if row.is_displayed()]
     assert [row.find_element(By.TAG_NAME, "th").text for row in shown] == ["Bassetlaw District Council"]
     assert "Showing 1 of" in browser.find_element(By.ID, "filter-status").text
+    browser.find_element(By.ID, "filter-name").send_keys("zzz")  # issue 19: say so when nothing matches
+    assert browser.find_element(By.ID, "filter-status").text == "No councils match."
+    # The sort arrows are decoration: the buttons' names are the headings' words alone (issue 19).
+    names = [b.accessible_name for b in table.find_elements(By.CSS_SELECTOR, "thead th button")]
+    assert names and not [n for n in names if re.search("[▲▼↕]", n)] and names[0].strip() == names[0]
     assert violations(browser, browser.current_url, WIDTHS["desktop"]) == []  # after: still accessible
+
+
+def test_without_javascript_no_control_is_shown_that_does_nothing(site, browser):
+    """The filter form needs script: its hidden attribute must win over the layout's display (issue 19)."""
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get((site / "index.html").as_uri())
+        assert not browser.find_element(By.ID, "filters").is_displayed()
+        assert not browser.find_elements(By.CSS_SELECTOR, "thead th button")  # plain headings, no sort buttons
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
 
 
 @pytest.mark.parametrize("page", ["index.html", "councils/kent-county-council.html", "about.html"])

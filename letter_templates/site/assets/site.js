@@ -63,7 +63,7 @@
       row.hidden = !match;
       if (match) { shown += 1; }
     });
-    status.textContent = "Showing " + shown + " of " + rows.length + " councils.";
+    status.textContent = shown ? "Showing " + shown + " of " + rows.length + " councils." : "No councils match.";
   }
   if (form) {
     form.hidden = false;
