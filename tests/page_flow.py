@@ -9,6 +9,7 @@ run, say), and how many pages the letters have.
 
 from __future__ import annotations
 
+import csv
 import re
 import subprocess
 import sys
@@ -83,8 +84,6 @@ def problems(pdf: Path, authority: str) -> list[str]:
 
 
 def main(folder: str) -> None:
-    import csv
-
     with open(Path(folder) / "manifest.csv", encoding="utf-8-sig") as manifest:
         letters = {row["pdf"]: row["authority"] for row in csv.DictReader(manifest) if row.get("pdf")}
     counts: Counter[int] = Counter()

@@ -17,7 +17,7 @@ from ..models import Contact
 from .addresses import BadAddress, check_address, split_addresses
 from .reading import read_table
 from .register import Register
-from .values import cell_text, header_key, printable, probable_column
+from .values import header_key, printable, probable_column, text_at
 
 CONTACT_COLUMNS = ("authority", "title", "forename", "surname", "job_title", "email", "link_officer_email")
 #: Other names a column is read under.
@@ -86,8 +86,7 @@ def load_contacts(path: str | Path, register: Register) -> Contacts:
     problems: list[str] = []
     for row_number, row in table.rows():
         def get(column: str) -> str:
-            index = columns.get(column)
-            return cell_text(row[index]) if index is not None and index < len(row) else ""
+            return text_at(row, columns.get(column))
 
         name = get("authority")
         where = f"row {row_number}, column {table.headers[columns['authority']]}"

@@ -16,7 +16,7 @@ from ..errors import InputFileError, UnknownAuthority
 from ..years import BusinessYear
 from .outside_england import outside_england
 from .reading import read_table
-from .values import cell_text, header_key, name_key, parse_optional_date, printable
+from .values import header_key, name_key, parse_optional_date, printable, text_at
 
 #: Register type code -> the ombudsman's comparison group. Other types (SRA, COMB) have none.
 COMPARISON_GROUPS: dict[str, str] = {
@@ -263,8 +263,7 @@ def _register_from_table(path: Path, source: str) -> Register:
     problems: list[str] = []
     for row_number, row in table.rows():
         def get(field_name: str) -> str:
-            index = fields.get(field_name)
-            return cell_text(row[index]) if index is not None and index < len(row) else ""
+            return text_at(row, fields.get(field_name))
 
         def fail(field_name: str, message: str) -> None:
             column = table.headers[fields[field_name]]

@@ -400,23 +400,20 @@ class _Validator:
         compliance = self.parse_column("compliance", _parse_compliance, _COMPLIANCE_EXPECTED)
         compliance_dates = self.parse_column("compliance_date", self.plausible_date, DATE_EXPECTED)
         categories = [c or "" for c in self.parse_column("category", cell_text, "a service area, or blank")]
+        # Columns only an upheld complaint may fill: what they record on one, and what is expected otherwise.
+        only_upheld = (
+            ("satisfactory_remedy", remedies, "a satisfactory remedy is only recorded on an upheld complaint",
+             "no or blank unless the outcome is Upheld"),
+            ("compliance", compliance, "compliance is only recorded on an upheld complaint with recommendations",
+             "blank unless the outcome is Upheld"),
+        )
         for index, outcome in enumerate(outcomes):
             if outcome is None or outcome == UPHELD:
                 continue
-            if remedies[index]:
-                self.error(
-                    index, "satisfactory_remedy", self.raw("satisfactory_remedy")[index],
-                    f"is given on a decision whose outcome is {outcome!r}; a satisfactory remedy is"
-                    " only recorded on an upheld complaint",
-                    "no or blank unless the outcome is Upheld",
-                )
-            if compliance[index]:
-                self.error(
-                    index, "compliance", self.raw("compliance")[index],
-                    f"is given on a decision whose outcome is {outcome!r}; compliance is only"
-                    " recorded on an upheld complaint with recommendations",
-                    "blank unless the outcome is Upheld",
-                )
+            for column, values, rule, expected in only_upheld:
+                if values[index]:
+                    self.error(index, column, self.raw(column)[index],
+                               f"is given on a decision whose outcome is {outcome!r}; {rule}", expected)
         for index, (outcome_of_compliance, recorded, made) in enumerate(zip(compliance, compliance_dates, decided)):
             if recorded is None or unusable & {"compliance_date", "decision_date"}:
                 continue

@@ -96,6 +96,12 @@ def cell_error(value: object) -> str | None:
     return None
 
 
+def text_at(row: Sequence[object], index: int | None) -> str:
+    """The text of ``row``'s cell at ``index``: blank for a column the file does not have (``None``) or a
+    row cut short before it."""
+    return cell_text(row[index]) if index is not None and index < len(row) else ""
+
+
 def cell_text(value: object) -> str:
     """A cell as the text a person sees in it; integral numbers without ``.0``; blank for empty."""
     if type(value) is str:

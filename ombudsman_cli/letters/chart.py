@@ -119,6 +119,7 @@ def chart_xml(chart: dict[str, Any], workbook: str | None = None) -> bytes:
     return xml.encode("utf-8")
 
 
+_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _WORKBOOK_PARTS = {
     "[Content_Types].xml": (
         '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -186,8 +187,6 @@ def chart_workbook(chart: dict[str, Any]) -> bytes:
                              zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
-
-_XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
 SERIES_NAMES = ("Your authority", "Similar authorities")

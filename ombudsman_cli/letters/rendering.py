@@ -248,8 +248,7 @@ class LetterRenderer:
                     self._part_sources[part.partname.lstrip("/")] = (part, self._template.patch_xml(xml), encoding)
         # Parts made for each letter: the properties (the title names the council) and the rates chart.
         properties.apply(document, title=_TITLE_PLACEHOLDER, subject=_SUBJECT_PLACEHOLDER)
-        charts = {rel.rId: rel for rel in document.part.rels.values()
-                  if rel.reltype == chart.RELATIONSHIP and not rel.is_external}
+        charts = _charts(document)
         strange = [rel.target_part.partname for rel in charts.values() if not chart.is_ours(rel.target_part.blob)]
         if strange:
             raise TemplateProblem(
@@ -360,10 +359,10 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
             document.render(context, jinja_env=jinja_environment(), autoescape=True)
         except Exception as error:  # as LetterRenderer.render: the template's fault, named, never a traceback
             raise _template_error(error, template) from None
-        charts = {rel.rId: rel for rel in document.docx.part.rels.values()
-                  if rel.reltype == chart.RELATIONSHIP and not rel.is_external and chart.is_ours(rel.target_part.blob)}
+        charts = {rel_id: rel for rel_id, rel in _charts(document.docx).items() if chart.is_ours(rel.target_part.blob)}
         describe_charts(document.docx.element.body, set(charts), context)
         workbooks = embed_workbooks(charts.values())
+        workbook_parts = {workbook for _, workbook in workbooks.values()}
         properties.apply(document.docx, title=properties.letter_title(context),
                          subject=properties.letter_subject(context))
         buffer = io.BytesIO()
@@ -377,11 +376,17 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
         if name in workbooks:
             data = chart.chart_xml(context["chart"], workbooks[name][0])
             check_chart(data, rendered[DOCUMENT_PART], context, template)
-        elif name in {workbook for _, workbook in workbooks.values()}:
+        elif name in workbook_parts:
             data = chart.chart_workbook(context["chart"])
         return data
 
     return repack(buffer.getvalue(), properties.created, per_letter)
+
+
+def _charts(document: Any) -> dict[str, Any]:
+    """The document's chart relationships by id (the charts in its body)."""
+    return {rel.rId: rel for rel in document.part.rels.values()
+            if rel.reltype == chart.RELATIONSHIP and not rel.is_external}
 
 
 def embed_workbooks(charts: Any) -> dict[str, tuple[str, str]]:
@@ -398,8 +403,8 @@ def embed_workbooks(charts: Any) -> dict[str, tuple[str, str]]:
                          if rel.reltype == chart.WORKBOOK_RELATIONSHIP and not rel.is_external), None)
         if embedded is None:
             taken = {str(p.partname) for p in part.package.iter_parts()}
-            name = next(f"/word/embeddings/rates-chart-{n}.xlsx" for n in range(1, len(taken) + 2)
-                        if f"/word/embeddings/rates-chart-{n}.xlsx" not in taken)
+            names = (f"/word/embeddings/rates-chart-{n}.xlsx" for n in range(1, len(taken) + 2))
+            name = next(name for name in names if name not in taken)
             workbook = Part(PackURI(name), chart.WORKBOOK_CONTENT_TYPE, b"", part.package)
             rel_id = part.relate_to(workbook, chart.WORKBOOK_RELATIONSHIP)
         else:
