@@ -159,10 +159,15 @@ class AuthorityStatistics:
         return {"uphold_rate": self.counts.investigated, "compliance_rate": self.counts.compliance_outcomes,
                 "satisfactory_remedy_rate": self.counts.upheld}.get(name)
 
+    def cases(self, name: str) -> int | None:
+        """How many cases the rate ``name`` rests on: its denominator, and for the rate per residents the
+        upheld decisions it counts (one complaint more or less moves it as much as any rate)."""
+        return self.counts.upheld if name == "upheld_per_100k" else self.denominator(name)
+
     def is_small(self, name: str) -> bool:
         """The rate rests on fewer than :attr:`few_cases` cases (but some): read it with care."""
-        denominator = self.denominator(name)
-        return denominator is not None and 0 < denominator < self.few_cases
+        cases = self.cases(name)
+        return cases is not None and 0 < cases < self.few_cases
 
     def earlier(self, years_back: int) -> AuthorityStatistics | None:
         """This authority's figures ``years_back`` years before, if the export has that year."""

@@ -236,3 +236,20 @@ def test_serve_serves_the_site_on_localhost(built):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
+
+
+def test_a_rate_per_residents_on_few_upheld_decisions_is_marked_wherever_rates_are_compared(built):
+    """Issue 19: Bassetlaw's rate per 100,000 residents rests on 2 upheld decisions: starred in the table of
+    councils, cautioned on its page, which also states the year's total decisions beside the rates."""
+    from lxml import html as lxml_html
+
+    record = next(a for a in built[2]["authorities"] if a["code"] == "E07000171")
+    assert record["upheld"] == 2 and "upheld_per_100k" in record["small_numbers"]
+    home = lxml_html.fromstring((built[0] / "site" / "index.html").read_text())
+    row = next(r for r in home.iter("tr") if r.findtext("th/a") == "Bassetlaw District Council")
+    assert row.findall("td")[-1].text_content().strip() == f"{record['upheld_per_100k']:.1f}*"
+    page = " ".join(lxml_html.fromstring((built[0] / "site" / "councils" / "bassetlaw-district-council.html")
+                                         .read_text()).text_content().split())
+    figures = page[page.index("Upheld decisions per 100,000 residents"):page.index("Based on a population")]
+    assert "This figure is based on a small number of cases and should be read with care." in figures
+    assert f"In all, we made {record['decisions']} decisions about Bassetlaw District Council in the year." in page

@@ -166,8 +166,7 @@ def letter_context(
             "has_average": entry.average("upheld_per_100k") is not None,
             "average": one_decimal(entry.average("upheld_per_100k")) or NOT_AVAILABLE,
             "population": f"{entry.authority.population:,}" if entry.authority.population else NOT_AVAILABLE,
-            # A rate per residents resting on a few upheld decisions moves as much as the other rates do.
-            "small": 0 < counts.upheld < entry.few_cases,
+            "small": entry.is_small("upheld_per_100k"),
         },
         "trend": _trend(entry),
         "decisions": plural(counts.decisions, "decision"),

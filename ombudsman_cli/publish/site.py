@@ -44,7 +44,7 @@ from ..letters.manifest import file_sha256, read_manifest
 from ..models import Contact
 from ..naming import file_stems
 from ..output import neutralise, to_csv, to_json
-from ..stats import EXPORT_FIELDS, AuthorityStatistics, Averages, YearStatistics
+from ..stats import EXPORT_FIELDS, RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
 from ..templates import describe_failure, sandboxed_environment, site_template_folder
 from ..years import long_date
 from .letter_html import letter_as_html
@@ -288,8 +288,7 @@ def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads
         "uphold_rate": p.entry.uphold_rate, "investigated": p.entry.counts.investigated,
         "compliance_rate": p.entry.compliance_rate, "compliance_outcomes": p.entry.counts.compliance_outcomes,
         "satisfactory_remedy_rate": p.entry.satisfactory_remedy_rate, "upheld": p.entry.counts.upheld,
-        "upheld_per_100k": p.entry.upheld_per_100k, "small": [n for n in ("uphold_rate", "compliance_rate",
-                                                                          "satisfactory_remedy_rate") if p.entry.is_small(n)],
+        "upheld_per_100k": p.entry.upheld_per_100k, "small": [n for n in RATE_NAMES if p.entry.is_small(n)],
     } for p in sorted(pages, key=lambda p: p.entry.authority.name)]
     _render(environment, "index.html", staging / "index.html", root="", page="home", **common,
             national=_group_row(statistics.national), groups=groups, councils=councils,
@@ -304,7 +303,7 @@ def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads
                 **common, council=entry.authority, figures=figures, counts=entry.counts,
                 chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
-                small=[n for n in ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate") if entry.is_small(n)])
+                small=[n for n in RATE_NAMES if entry.is_small(n)])
 
 
 def _link(download: dict[str, Any] | None) -> dict[str, Any] | None:
