@@ -112,7 +112,7 @@ def test_a_council_page_states_the_figures_of_its_letter_and_has_the_letter(buil
     assert letter in page  # the letter itself, as HTML
     assert "<svg" in page and '<title id="rates-chart-title">' in page and '<desc id="rates-chart-description">' in page
     assert "Complaints upheld: your authority 67%; similar authorities 27%." in page
-    assert 'href="../letters/bassetlaw-district-council.docx"' in page and "(Word document, " in page
+    assert 'href="../letters/bassetlaw-district-council.docx"' in page and ">Word document, " in page
     assert "based on a small number of cases" in page
 
 
@@ -253,3 +253,19 @@ def test_a_rate_per_residents_on_few_upheld_decisions_is_marked_wherever_rates_a
     figures = page[page.index("Upheld decisions per 100,000 residents"):page.index("Based on a population")]
     assert "This figure is based on a small number of cases and should be read with care." in figures
     assert f"In all, we made {record['decisions']} decisions about Bassetlaw District Council in the year." in page
+
+
+def test_the_trend_leaves_out_a_year_without_figures_and_downloads_say_what_they_are(built):
+    """Issue 19: the export has Bassetlaw in 2018/19 but no year before: no column of dashes for 2017/18.
+    The download links read "Word document, 14 KB", their accessible names naming the council."""
+    from lxml import html as lxml_html
+
+    page = lxml_html.fromstring((built[0] / "site" / "councils" / "bassetlaw-district-council.html").read_text())
+    trend = next(t for t in page.iter("table") if t.findtext("caption").startswith("Bassetlaw District Council: each"))
+    assert [" ".join(th.text_content().split()) for th in trend.find("thead").iter("th")] == [
+        "Statistic", "2019/20", "2018/19"]
+    assert all(len(row.findall("td")) == 2 for row in trend.find("tbody").iter("tr"))
+    links = page.xpath("//ul[@class='downloads']//a")
+    assert links and links[0].text == "Word document, " + links[0].text.split(", ")[1]
+    assert links[0].text.endswith(" KB") and "(" not in links[0].text_content()
+    assert links[0].text_content().endswith(": the letter to Bassetlaw District Council")

@@ -86,6 +86,9 @@ def _trend(entry: AuthorityStatistics) -> dict[str, Any]:
     last, before = entry.earlier(1), entry.earlier(2)
     return {
         "shown": last is not None or before is not None,
+        # Whether the export has any figures for the council in each earlier year.
+        "has_last_year": last is not None,
+        "has_year_before": before is not None,
         "this_year": entry.year.label,
         "last_year": entry.year.previous(1).label,
         "year_before": entry.year.previous(2).label,
