@@ -141,6 +141,13 @@ def test_the_letter_as_html_keeps_its_tables_accessible(built):
     assert '<caption class="visually-hidden">Decisions by outcome</caption>' in html
     assert '<th scope="col"><p><strong>Outcome</strong></p></th>' in html and '<th scope="row"><p>Upheld</p></th>' in html
     assert letter_as_html(generic) == letter_as_html(generic, fast=False)  # lxml in place of minidom: the same
+    # Issue 19: mammoth drops the Word chart; the page's chart takes its place, just above the words about it.
+    chart = '<svg role="img"><title>Your authority beside similar authorities</title></svg>'
+    with_chart = letter_as_html(generic, chart)
+    assert with_chart == letter_as_html(generic, chart, fast=False)
+    key = "Solid dark bars show your authority"
+    assert f'<figure class="figure">{chart}</figure><p>{key}' in with_chart
+    assert "ombudsman-chart" not in html and "ombudsman-chart" not in with_chart
 
 
 def test_a_council_without_a_letter_gets_its_page_with_a_note(built):

@@ -11,6 +11,7 @@ always does.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,16 +32,40 @@ _PARTS_READ = ("[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/
                "word/styles.xml", "word/numbering.xml", "word/footnotes.xml", "word/endnotes.xml", "word/comments.xml")
 
 
-def letter_as_html(path: Path, fast: bool = True) -> str:
-    """The letter at ``path`` as an HTML fragment (``fast``: lxml in place of minidom, same result)."""
+def letter_as_html(path: Path, chart: str = "", fast: bool = True) -> str:
+    """The letter at ``path`` as an HTML fragment (``fast``: lxml in place of minidom, same result).
+
+    mammoth drops a Word chart; ``chart`` (the page's SVG of the same figures) takes its place, so that the
+    letter's words about its chart ("Solid dark bars show …") point at one. Without it the place is left
+    empty."""
     import mammoth
 
-    data = path.read_bytes()
+    data = _chart_marked(path.read_bytes())
     if fast:
         data = _only_parts_read(data)
     with _lxml_parsing(fast):
         result = mammoth.convert_to_html(io.BytesIO(data), style_map=STYLE_MAP)
-    return accessible_tables(result.value)
+    figure = f'<figure class="figure">{chart}</figure>' if chart else ""
+    return accessible_tables(result.value).replace(f"<p>{_CHART_MARK}</p>", figure)
+
+
+# Stands where a letter has its chart, as text mammoth keeps; replaced by the page's chart.
+_CHART_MARK = "ombudsman-chart-8c1f"
+_CHART_DRAWING = re.compile(rb'<w:drawing>(?:(?!</w:drawing>).)*?drawingml/2006/chart"(?:(?!</w:drawing>).)*?</w:drawing>',
+                            re.S)
+
+
+def _chart_marked(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        document = source.read("word/document.xml")
+        if b"drawingml/2006/chart" not in document:
+            return data
+        marked = _CHART_DRAWING.sub(f"<w:t>{_CHART_MARK}</w:t>".encode(), document)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
+            for info in source.infolist():
+                target.writestr(info, marked if info.filename == "word/document.xml" else source.read(info))
+    return buffer.getvalue()
 
 
 def _only_parts_read(data: bytes) -> bytes:

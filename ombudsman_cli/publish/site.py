@@ -58,6 +58,7 @@ ASSETS = ("site.css", "site.js")
 class CouncilPage:
     entry: AuthorityStatistics
     stem: str
+    figures: dict[str, Any] = field(default_factory=dict)  # the letter's variables: the page says what it says
     letter_html: str | None = None
     word: dict[str, Any] | None = None
     pdf: dict[str, Any] | None = None
@@ -96,13 +97,15 @@ def build_site(
     for code, row in rows.items():
         if code in stems:
             stems[code] = Path(row["file"]).stem  # the page is named as the letter is
-    pages = [CouncilPage(e, stems[e.authority.code]) for e in councils]
+    day = published or date(year, 7, 1)
+    pages = [CouncilPage(e, stems[e.authority.code], letter_context(e, day, Contact())) for e in councils]
     build = SiteBuild(out, councils=len(pages))
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
     os.chmod(staging, 0o777 & ~current_umask())  # a web server reads it; mkdtemp makes it private
     try:
         with_letters = _letter_files(pages, rows, letters_folder, staging, build)
-        for page, html in zip(with_letters, _converted([p.word["source"] for p in with_letters if p.word], jobs)):
+        charts = [chart_svg(p.figures["chart"], "letter-chart") if p.figures["chart"]["shown"] else "" for p in with_letters]
+        for page, html in zip(with_letters, _converted([p.word["source"] for p in with_letters if p.word], charts, jobs)):
             page.letter_html = html
         build.letters = len(with_letters)
         downloads = _write_data(statistics, staging)
@@ -227,11 +230,11 @@ def _size(path: Path) -> str:
 
 
 
-def _converted(paths: Sequence[Path], jobs: int) -> list[str]:
+def _converted(paths: Sequence[Path], charts: Sequence[str], jobs: int) -> list[str]:
     if jobs <= 1 or len(paths) < 8:
-        return [letter_as_html(path) for path in paths]
+        return [letter_as_html(path, chart) for path, chart in zip(paths, charts)]
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(letter_as_html, paths, chunksize=max(1, len(paths) // (jobs * 4))))
+        return list(pool.map(letter_as_html, paths, charts, chunksize=max(1, len(paths) // (jobs * 4))))
 
 
 # -- the pages -----------------------------------------------------------------------------------------
@@ -297,8 +300,7 @@ def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads
         _render(environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
     _render(environment, "data.html", staging / "data.html", root="", page="data", **common, downloads=downloads)
     for page in pages:
-        entry = page.entry
-        figures = letter_context(entry, published or date(year.end_year, 7, 1), Contact())
+        entry, figures = page.entry, page.figures
         _render(environment, "council.html", staging / "councils" / f"{page.stem}.html", root="../", page="council",
                 **common, council=entry.authority, figures=figures, counts=entry.counts,
                 chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
