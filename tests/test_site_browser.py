@@ -139,3 +139,16 @@ def test_pages_reflow_at_320_pixels_without_scrolling_sideways(site, browser, pa
 def test_without_script_the_page_lists_every_council_in_order(site):
     html = (site / "index.html").read_text()
     assert '<form class="filters" id="filters" hidden>' in html  # the filters need the script: hidden without it
+
+
+@pytest.mark.parametrize("width", [1280, 375, 320])
+def test_the_chart_text_is_readable_at_every_width(site, browser, width):
+    """Issue 19: SVG text scales with its drawing, so each chart's labels, figures and key are measured as
+    shown: 12 pixels or more at desktop, phone and 320-pixel widths."""
+    browser.set_window_size(width, 900)
+    browser.get((site / "councils" / "bassetlaw-district-council.html").as_uri())
+    sizes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('svg.chart')).filter(s => s.getBoundingClientRect().width > 0)"
+        ".flatMap(s => { const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;"
+        " return Array.from(s.querySelectorAll('text')).map(t => parseFloat(getComputedStyle(t).fontSize) * scale); });")
+    assert sizes and min(sizes) >= 12, sizes

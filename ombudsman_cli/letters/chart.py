@@ -222,28 +222,41 @@ def series_percentages(part_xml: bytes) -> list[list[int | None]]:
 def chart_svg(chart: dict[str, Any], identifier: str = "chart") -> str:
     """The same chart for a web page: inline SVG with a title and a description (every figure in words),
     solid bars for the council and hatched ones for the average, each labelled with its figure, so that
-    nothing is told by colour alone. ``identifier`` keeps the ids unique on the page."""
+    nothing is told by colour alone. ``identifier`` keeps the ids unique on the page.
+
+    Two drawings, of which the page's stylesheet shows one: labels beside the bars on a wide screen, and
+    above them on a narrow one, drawn at the width of a phone so that their text keeps the body's size
+    (SVG text scales with its drawing; a wide chart squeezed onto a phone would have 7-pixel labels)."""
+    return _svg(chart, identifier, narrow=False) + _svg(chart, f"{identifier}-narrow", narrow=True)
+
+
+_SVG_TEXT = 16  # pixels at the drawing's own scale: the body size
+_LINE = 20
+
+
+def _svg(chart: dict[str, Any], identifier: str, narrow: bool) -> str:
     rows = chart["rows"]
-    label_width, bar_width, bar_height, gap = 250, 300, 18, 16
-    height = len(rows) * (2 * bar_height + gap) + 40
-    width = label_width + bar_width + 60
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-labelledby="{identifier}-title {identifier}-description" focusable="false">',
-        f'<title id="{identifier}-title">{escape(chart["title"])}</title>',
-        f'<desc id="{identifier}-description">{escape(chart["description"])}</desc>',
-        f'<defs><pattern id="{identifier}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#0b0c0c" stroke-width="2"/></pattern></defs>',
-    ]
-    y = 10
-    for row in rows:
-        label = row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE)
-        lines = textwrap.wrap(label, 34)
-        first = y + bar_height + 4 - (len(lines) - 1) * 8
-        spans = "".join(f'<tspan x="{label_width - 8}" y="{first + 16 * n:.0f}">{escape(line)}</tspan>'
-                        for n, line in enumerate(lines))
-        parts.append(f'<text text-anchor="end" class="chart__label">{spans}</text>')
+    bar_height, gap = 22, 18
+    if narrow:
+        width, label_width, bar_width, wrap = 300, 0, 220, 30  # about 233 pixels wide at a 320-pixel screen: text over 12
+    else:
+        width, label_width, bar_width, wrap = 680, 280, 320, 30
+    labels = [textwrap.wrap(row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE), wrap)
+              for row in rows]
+    bars_x = 0 if narrow else label_width
+    body = []
+    y = 8
+    for row, lines in zip(rows, labels):
+        if narrow:  # the label on lines of its own, the bars under it, full width
+            body.append('<text class="chart__label">' + "".join(
+                f'<tspan x="0" y="{y + _LINE * (n + 1) - 4}">{escape(line)}</tspan>' for n, line in enumerate(lines))
+                + "</text>")
+            y += _LINE * len(lines) + 4
+        else:  # the label to the left, centred on the pair of bars
+            first = y + bar_height + 5 - (len(lines) - 1) * _LINE / 2
+            body.append('<text text-anchor="end" class="chart__label">' + "".join(
+                f'<tspan x="{label_width - 10}" y="{first + _LINE * n:.0f}">{escape(line)}</tspan>'
+                for n, line in enumerate(lines)) + "</text>")
         for offset, (value, style, text) in enumerate((
             (row["yours_percent"], f'fill="#{YOURS_COLOUR}"', row["yours"]),
             (row["average_percent"], f'fill="url(#{identifier}-hatch)"', row["average"]),
@@ -251,16 +264,27 @@ def chart_svg(chart: dict[str, Any], identifier: str = "chart") -> str:
             top = y + offset * bar_height
             length = (value or 0) * bar_width / 100
             if value is not None:
-                parts.append(f'<rect x="{label_width}" y="{top}" width="{length:.1f}" height="{bar_height - 2}" '
-                             f'{style} stroke="#0b0c0c" stroke-width="1"/>')
-            parts.append(f'<text x="{label_width + length + 6:.1f}" y="{top + bar_height - 5}" class="chart__figure">'
-                         f'{escape(text)}</text>')
-        y += 2 * bar_height + gap
+                body.append(f'<rect x="{bars_x}" y="{top}" width="{length:.1f}" height="{bar_height - 3}" '
+                            f'{style} stroke="#0b0c0c" stroke-width="1"/>')
+            body.append(f'<text x="{bars_x + length + 6:.1f}" y="{top + bar_height - 7}" class="chart__figure">'
+                        f'{escape(text)}</text>')
+        y += max(2 * bar_height, 0 if narrow else _LINE * len(lines)) + gap
     legend = y + 4
-    parts.append(f'<rect x="{label_width}" y="{legend}" width="14" height="14" fill="#{YOURS_COLOUR}" stroke="#0b0c0c"/>'
-                 f'<text x="{label_width + 20}" y="{legend + 12}" class="chart__legend">Your authority</text>'
-                 f'<rect x="{label_width + 140}" y="{legend}" width="14" height="14" fill="url(#{identifier}-hatch)" '
-                 f'stroke="#0b0c0c"/><text x="{label_width + 160}" y="{legend + 12}" class="chart__legend">'
-                 'Similar authorities</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    body.append(f'<rect x="{bars_x}" y="{legend}" width="16" height="16" fill="#{YOURS_COLOUR}" stroke="#0b0c0c"/>'
+                f'<text x="{bars_x + 22}" y="{legend + 14}" class="chart__legend">Your authority</text>'
+                f'<rect x="{bars_x + 150}" y="{legend}" width="16" height="16" fill="url(#{identifier}-hatch)" '
+                f'stroke="#0b0c0c"/><text x="{bars_x + 172}" y="{legend + 14}" class="chart__legend">'
+                'Similar authorities</text>')
+    height = legend + 26
+    return "".join([
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--{"narrow" if narrow else "wide"}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{identifier}-title {identifier}-description" '
+        f'focusable="false" font-size="{_SVG_TEXT}">',
+        f'<title id="{identifier}-title">{escape(chart["title"])}</title>',
+        f'<desc id="{identifier}-description">{escape(chart["description"])}</desc>',
+        f'<defs><pattern id="{identifier}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#0b0c0c" stroke-width="2"/></pattern></defs>',
+        *body,
+        "</svg>",
+    ])
