@@ -36,8 +36,11 @@ def site(tmp_path_factory) -> Path:
 
     folder = tmp_path_factory.mktemp("browser")
     runner = CliRunner()
+    # Adur: with these, 4 of 18 upheld, a rate on enough cases, below Kent's 1 of 1.
+    adur = [[f"AD{n}", "Adur District Council", "01/06/2019", "Upheld" if n < 3 else "Not upheld", "", "", ""]
+            for n in range(10)]
     write_csv(folder / "d.csv", as_text(ROWS) + [["C1", "Kent County Council", "01/05/2019", "Upheld", "yes", "complied",
-                                                    "01/09/2019"]])
+                                                    "01/09/2019"]] + as_text(adur))
     common = ["--decisions", str(folder / "d.csv"), "--year", "2020"]
     assert runner.invoke(cli, ["letters", *common, "--out", str(folder / "letters"), "--letter-date", "2020-07-22",
                                "--template", str(Path(__file__).resolve().parents[1] / "letter_templates" /
@@ -97,10 +100,21 @@ def test_the_table_sorts_and_filters_and_says_so(site, browser):
     first = table.find_element(By.CSS_SELECTOR, "tbody tr th").text
     assert first == "Kent County Council"  # 1 of 1 upheld: 100%
     assert "in descending order of complaints upheld" in table.find_element(By.TAG_NAME, "caption").text
+    # Issue 19: rates on few cases keep their asterisk when sorted, and can be put last.
+    browser.find_element(By.ID, "filter-few-last").click()
+    first = table.find_element(By.CSS_SELECTOR, "tbody tr")
+    assert first.find_element(By.TAG_NAME, "th").text == "Adur District Council"  # 22% of 18, before Kent's 100%*
+    few = [row.find_elements(By.TAG_NAME, "td")[1].get_attribute("data-few") is not None
+           for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")]
+    assert few == sorted(few) and True in few  # every rate on few cases after every other
+    assert all(row.find_elements(By.TAG_NAME, "td")[1].text.split(" ")[0].endswith("*")
+               for row, is_few in zip(table.find_elements(By.CSS_SELECTOR, "tbody tr"), few) if is_few)
+    assert "rates on few cases last" in table.find_element(By.TAG_NAME, "caption").text
     browser.find_element(By.ID, "filter-name").send_keys("bassetlaw")
     shown = [row for row in table.find_elements(By.CSS_SELECTOR, "tbody tr") if row.is_displayed()]
     assert [row.find_element(By.TAG_NAME, "th").text for row in shown] == ["Bassetlaw District Council"]
     assert "Showing 1 of" in browser.find_element(By.ID, "filter-status").text
+    assert table.find_element(By.TAG_NAME, "caption").text.startswith("1 of ")  # the caption counts what is shown
     browser.find_element(By.ID, "filter-name").send_keys("zzz")  # issue 19: say so when nothing matches
     assert browser.find_element(By.ID, "filter-status").text == "No councils match."
     # The sort arrows are decoration: the buttons' names are the headings' words alone (issue 19).
@@ -152,3 +166,31 @@ def test_the_chart_text_is_readable_at_every_width(site, browser, width):
         ".flatMap(s => { const scale = s.getBoundingClientRect().width / s.viewBox.baseVal.width;"
         " return Array.from(s.querySelectorAll('text')).map(t => parseFloat(getComputedStyle(t).fontSize) * scale); });")
     assert sizes and min(sizes) >= 12, sizes
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_on_a_phone_the_councils_are_cards_and_captions_stay_whole(site, browser, width):
+    """Issue 19: each council's figures without sideways scrolling, each figure labelled; every table's
+    caption inside the width it is shown in (not cut off by its scrolling region)."""
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(width, 900)
+    browser.get((site / "index.html").as_uri())
+    table = browser.find_element(By.ID, "councils")
+    wrapper = table.find_element(By.XPATH, "..")
+    assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth + 1;", wrapper)
+    card = next(row for row in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+                if row.find_element(By.TAG_NAME, "th").text == "Bassetlaw District Council")
+    labels = browser.execute_script(
+        "return Array.from(arguments[0].querySelectorAll('td')).map(td => getComputedStyle(td, '::before').content);",
+        card)
+    assert all("Complaints upheld" in label or "Comparison group" in label or "Compliance" in label
+               or "Satisfactory remedy" in label or "Upheld per 100,000" in label for label in labels), labels
+    for page in ("index.html", "councils/bassetlaw-district-council.html"):
+        browser.get((site / page).as_uri())
+        clipped = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.table-wrapper caption')).filter(c => {"
+            " const r = c.getBoundingClientRect(), w = c.closest('.table-wrapper').getBoundingClientRect();"
+            " return r.width > 0 && (r.right > w.right + 1 || r.left < w.left - 1); }).map(c => c.textContent);")
+        assert clipped == [], (page, clipped)
+    assert violations(browser, (site / "index.html").as_uri(), (width, 900)) == []

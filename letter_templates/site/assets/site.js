@@ -1,6 +1,7 @@
 /* Sorting and filtering the table of councils: an enhancement. Without script the page lists every council
    in order of name; with it, each column heading becomes a button that sorts by it (aria-sort says how),
-   and the filter form (hidden until now) narrows the rows, with the count announced. */
+   and the filter form (hidden until now) narrows the rows, with the count announced and in the caption.
+   Rates resting on few cases keep their asterisk when sorted, and can be put last. */
 (function () {
   "use strict";
   var table = document.querySelector("table[data-sortable]");
@@ -9,7 +10,17 @@
   var rows = Array.prototype.slice.call(body.rows);
   var headings = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var caption = table.caption;
+  // "339 councils in England, 2020/21, in order of name": the count, the rest, and the order.
   var original = caption ? caption.textContent : "";
+  var described = original.match(/^(\d+) (.*?)(, in order of .*)$/);
+  var order = described ? described[3] : "";
+  var shown = rows.length;
+  var fewLast = document.getElementById("filter-few-last");
+
+  function describe() {
+    if (!caption || !described) { return; }
+    caption.textContent = (shown === rows.length ? rows.length : shown + " of " + rows.length) + " " + described[2] + order;
+  }
 
   function value(row, index, kind) {
     var cell = row.cells[index];
@@ -20,8 +31,13 @@
 
   function sortBy(index, direction) {
     var kind = headings[index].getAttribute("data-sort");
+    var last = fewLast && fewLast.checked && kind === "number";
     rows.sort(function (a, b) {
       var x = value(a, index, kind), y = value(b, index, kind);
+      if (last) {
+        var fewA = a.cells[index].hasAttribute("data-few"), fewB = b.cells[index].hasAttribute("data-few");
+        if (fewA !== fewB) { return fewA ? 1 : -1; }
+      }
       if (x === y) { return value(a, 0, "text") < value(b, 0, "text") ? -1 : 1; }
       if (x === null) { return 1; }
       if (y === null) { return -1; }
@@ -31,10 +47,9 @@
     headings.forEach(function (heading, i) {
       if (i === index) { heading.setAttribute("aria-sort", direction); } else { heading.removeAttribute("aria-sort"); }
     });
-    if (caption) {
-      caption.textContent = original.replace(/, in order of .*$/, "") + ", in " + direction + " order of " +
-        headings[index].textContent.replace(/[▲▼↕]/g, "").trim().toLowerCase();
-    }
+    order = ", in " + direction + " order of " + headings[index].textContent.trim().toLowerCase() +
+      (last ? ", rates on few cases last" : "");
+    describe();
   }
 
   headings.forEach(function (heading, index) {
@@ -57,18 +72,24 @@
   var group = document.getElementById("filter-group");
   var status = document.getElementById("filter-status");
   function filter() {
-    var text = name.value.trim().toLowerCase(), chosen = group.value, shown = 0;
+    var text = name.value.trim().toLowerCase(), chosen = group.value;
+    shown = 0;
     rows.forEach(function (row) {
       var match = (!text || value(row, 0, "text").indexOf(text) !== -1) && (!chosen || row.getAttribute("data-group") === chosen);
       row.hidden = !match;
       if (match) { shown += 1; }
     });
     status.textContent = shown ? "Showing " + shown + " of " + rows.length + " councils." : "No councils match.";
+    describe();
   }
   if (form) {
     form.hidden = false;
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     name.addEventListener("input", filter);
     group.addEventListener("change", filter);
+    fewLast.addEventListener("change", function () {
+      var sorted = headings.findIndex(function (heading) { return heading.hasAttribute("aria-sort"); });
+      if (sorted >= 0) { sortBy(sorted, headings[sorted].getAttribute("aria-sort")); }
+    });
   }
 }());
