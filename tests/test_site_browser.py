@@ -194,3 +194,22 @@ def test_on_a_phone_the_councils_are_cards_and_captions_stay_whole(site, browser
             " return r.width > 0 && (r.right > w.right + 1 || r.left < w.left - 1); }).map(c => c.textContent);")
         assert clipped == [], (page, clipped)
     assert violations(browser, (site / "index.html").as_uri(), (width, 900)) == []
+
+
+def test_the_home_page_of_the_national_run_prints_on_a_few_pages(browser, tmp_path, monkeypatch):
+    """Issue 19: the table of 343 councils printed on A4 took 29 pages; compact print styles fit it in ten."""
+    import base64
+    import io
+
+    import pikepdf
+    from click.testing import CliRunner
+
+    from .conftest import ROOT
+
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, ["site", "--year", "2020", "--out", str(tmp_path / "site")])
+    assert result.exit_code == 0, result.output
+    browser.get((tmp_path / "site" / "index.html").as_uri())
+    printed = browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})
+    with pikepdf.open(io.BytesIO(base64.b64decode(printed["data"]))) as pdf:
+        assert len(pdf.pages) <= 10
