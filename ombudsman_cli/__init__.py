@@ -45,6 +45,7 @@ _EXPORTS = {
     "plan_sending": "send.plan",
     "send_all": "send.run",
     "MailSettings": "config",
+    "SiteSettings": "config",
     "EmailTemplate": "send.plan",
     "Ledger": "send.ledger",
     "find_email_template": "templates",

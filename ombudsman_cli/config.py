@@ -31,12 +31,14 @@ _KEYS: dict[str, dict[str, str]] = {
     "statistics": {"average": "average", "few_cases": "few_cases"},
     "letters": {"dates": "letter_dates", "other_bodies": "other_bodies", "jobs": "jobs", "chart": "chart",
                 "signatory": "signatory", "signatory_titles": "signatory_titles"},
-    # [email] fills Settings.email, a MailSettings: key -> "email_" and its field.
-    "email": {"host": "email_host", "port": "email_port", "security": "email_security", "username": "email_username",
-              "from": "email_sender", "reply_to": "email_reply_to", "rate": "email_rate", "auth": "email_auth",
-              "password_command": "email_password_command", "template": "email_template"},
+    # [email] fills Settings.email, a MailSettings, and [site] Settings.site, a SiteSettings: "section.field".
+    "email": {"host": "email.host", "port": "email.port", "security": "email.security", "username": "email.username",
+              "from": "email.sender", "reply_to": "email.reply_to", "rate": "email.rate", "auth": "email.auth",
+              "password_command": "email.password_command", "template": "email.template"},
+    "site": {"contact_email": "site.contact_email", "response_days": "site.response_days", "licence": "site.licence",
+             "licence_url": "site.licence_url", "publisher": "site.publisher"},
 }
-_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email_template"}
+_PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email.template"}
 SECURITY = ("starttls", "ssl", "none")
 AUTH = ("password", "xoauth2")
 
@@ -68,6 +70,19 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """What the published site says of its publisher: the ``[site]`` section."""
+
+    #: Where readers report an accessibility problem [default: the [email] reply_to, else its from].
+    contact_email: str | None = None
+    #: Working days within which the publisher answers a report.
+    response_days: int = 10
+    publisher: str = "Local Government and Social Care Ombudsman"
+    licence: str = "Open Government Licence v3.0"
+    licence_url: str = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the file can set, with the built-in defaults."""
 
@@ -93,6 +108,7 @@ class Settings:
     #: Where the published site goes; ``{year}`` as for letters.
     site_dir: Path = Path("site/{year}")
     email: MailSettings = field(default_factory=MailSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     def letters_folder(self, year: int) -> Path:
         return Path(str(self.letters_dir).replace("{year}", str(year)))
@@ -126,7 +142,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     values: dict[str, Any] = {"source": source}
-    mail: dict[str, Any] = {}
+    sections: dict[str, dict[str, Any]] = {"email": {}, "site": {}}
     base = source.parent
     for section, body in data.items():
         if section not in _KEYS or not isinstance(body, dict):
@@ -141,13 +157,14 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                     f"{source}: unknown setting {key!r} in [{section}]; expected {', '.join(_KEYS[section])}"
                 )
             converted = _convert(source, section, key, name, value, base)
-            if name.startswith("email_"):
-                mail[name.removeprefix("email_")] = converted
+            group, _, setting = name.partition(".")
+            if setting:
+                sections[group][setting] = converted
             else:
                 values[name] = converted
     known = {f.name for f in fields(Settings)}
     assert set(values) <= known
-    return replace(Settings(), **values, email=MailSettings(**mail))
+    return replace(Settings(), **values, email=MailSettings(**sections["email"]), site=SiteSettings(**sections["site"]))
 
 
 def _convert(source: Path, section: str, key: str, name: str, value: Any, base: Path) -> Any:
@@ -167,17 +184,17 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
             except ValueError:
                 raise UsageError(f"{where}: {year} = {day!r} is not a year and an ISO date (2020-07-22)") from None
         return dates
-    if name in ("few_cases", "jobs", "email_port"):
+    if name in ("few_cases", "jobs", "email.port", "site.response_days"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UsageError(f"{where} must be a whole number of at least 1")
         return value
-    if name == "email_rate":
+    if name == "email.rate":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise UsageError(f"{where} must be a whole number of messages a minute (0: no pacing)")
         return value
-    if name == "email_security" and value not in SECURITY:
+    if name == "email.security" and value not in SECURITY:
         raise UsageError(f"{where} must be one of {', '.join(map(repr, SECURITY))}")
-    if name == "email_auth" and value not in AUTH:
+    if name == "email.auth" and value not in AUTH:
         raise UsageError(f"{where} must be one of {', '.join(map(repr, AUTH))}")
     if name == "signatory_titles":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

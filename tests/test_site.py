@@ -23,7 +23,7 @@ import pytest
 from ombudsman_cli.cli import cli
 from ombudsman_cli.publish.letter_html import letter_as_html
 
-from .conftest import ROWS, as_text, write_csv
+from .conftest import ROOT, ROWS, as_text, write_csv
 
 ADUR_PAGE = "councils/adur-district-council.html"
 
@@ -78,6 +78,9 @@ def test_every_internal_link_and_file_reference_resolves_and_nothing_comes_from_
                 continue
             if reference.startswith("#"):
                 assert f'id="{reference[1:]}"' in html, (page, reference)
+                continue
+            if parts.scheme == "mailto":  # the accessibility statement's contact
+                assert re.fullmatch(r"[^@\s]+@[^@\s]+", parts.path), (page, reference)
                 continue
             target = (page.parent / unquote(parts.path)).resolve()
             assert target.is_file(), (page, reference)
@@ -276,3 +279,42 @@ def test_the_trend_leaves_out_a_year_without_figures_and_downloads_say_what_they
     assert links and links[0].text == "Word document, " + links[0].text.split(", ")[1]
     assert links[0].text.endswith(" KB") and "(" not in links[0].text_content()
     assert links[0].text_content().endswith(": the letter to Bassetlaw District Council")
+
+
+def statement_of(tmp_path, config: str, epoch: int) -> str:
+    from click.testing import CliRunner
+    from lxml import html as lxml_html
+
+    write_csv(tmp_path / "d.csv", as_text(ROWS))
+    (tmp_path / "ombudsman.toml").write_text(f'[files]\ndecisions = "d.csv"\n{config}')
+    result = CliRunner().invoke(cli, ["site", "--config", str(tmp_path / "ombudsman.toml"), "--year", "2020",
+                                      "--out", str(tmp_path / "site")], env={"SOURCE_DATE_EPOCH": str(epoch)})
+    assert result.exit_code == 0, result.output
+    return " ".join(lxml_html.fromstring((tmp_path / "site" / "accessibility.html").read_text()).text_content().split())
+
+
+def test_the_accessibility_statement_follows_the_gov_uk_model_dated_by_the_build(tmp_path):
+    """Issue 19: contact email and response time from [site], known limits, how it was tested, the EASS,
+    dated by the build ($SOURCE_DATE_EPOCH), and no WCAG version the date could not have known."""
+    text = statement_of(tmp_path, '[site]\ncontact_email = "access@lgo.example.org"\nresponse_days = 5\n', 1609459200)
+    assert "email access@lgo.example.org" in text and "get back to you in 5 working days" in text
+    assert "Equality Advisory and Support Service (EASS)" in text and "Enforcement procedure" in text
+    assert "This statement was prepared on 1 January 2021" in text  # the build's date, not the letters'
+    assert "version 2.1 AA" in text and "2.2" not in text  # WCAG 2.2 was published on 5 October 2023
+    assert "the charts are pictures with a description" in text and "axe-core 4.14" in text
+    assert "fully compliant" not in text.replace("aim to be fully compliant", "")  # no claim beyond what is known
+
+
+def test_the_statement_says_the_tested_axe_core_version_and_takes_the_letters_address_by_default(tmp_path):
+    pinned = json.loads((ROOT / "tests" / "browser" / "package.json").read_text())["devDependencies"]["axe-core"]
+    template = (ROOT / "letter_templates" / "site" / "accessibility.html").read_text()
+    assert f"axe-core {'.'.join(pinned.split('.')[:2])}," in template
+    text = statement_of(tmp_path, '[email]\nreply_to = "annual.reviews@lgo.example.org"\n', 1764374400)
+    assert "email annual.reviews@lgo.example.org" in text and "version 2.2 AA" in text
+    assert "10 working days" in text  # the default
+
+
+def test_a_bad_site_setting_is_refused_by_name(tmp_path, runner):
+    (tmp_path / "ombudsman.toml").write_text("[site]\nresponse_days = 0\n")
+    result = runner.invoke(cli, ["site", "--config", str(tmp_path / "ombudsman.toml"), "--year", "2020"])
+    assert result.exit_code == 2 and "[site] response_days must be a whole number of at least 1" in result.output

@@ -30,10 +30,11 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..config import SiteSettings
 from ..data.values import plural, some_of
 from ..errors import SiteProblem
 from ..files import current_umask, sync_folder
@@ -81,10 +82,14 @@ def build_site(
     templates: Path | None = None,
     jobs: int = 1,
     published: date | None = None,
+    publisher: SiteSettings | None = None,
+    built: date | None = None,
 ) -> SiteBuild:
     """Write the year's site into ``out``, replacing what an earlier build put there and keeping every file
     it did not make (a ``CNAME``, a verification page). ``out`` must be new, empty or the site of the same
-    year, and ``letters_folder`` the letters (:class:`WrongFolder` otherwise, before anything is written)."""
+    year, and ``letters_folder`` the letters (:class:`WrongFolder` otherwise, before anything is written).
+    ``publisher`` is what the pages say of the publisher (contact, licence); ``built`` the date the build
+    carries (:func:`build_date` by default)."""
     template_folder = site_template_folder(templates)
     year = statistics.year.end_year
     if letters_folder is not None:
@@ -109,7 +114,8 @@ def build_site(
             page.letter_html = html
         build.letters = len(with_letters)
         downloads = _write_data(statistics, staging)
-        _write_pages(statistics, pages, downloads, template_folder, staging, published)
+        _write_pages(statistics, pages, downloads, template_folder, staging, published, publisher or SiteSettings(),
+                     built or build_date())
         (staging / "assets").mkdir()
         for asset in ASSETS:
             shutil.copyfile(template_folder / "assets" / asset, staging / "assets" / asset)
@@ -277,13 +283,15 @@ def _group_row(averages: Averages) -> dict[str, Any]:
 
 
 def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads: list[dict[str, str]],
-                 template_folder: Path, staging: Path, published: date | None) -> None:
+                 template_folder: Path, staging: Path, published: date | None, publisher: SiteSettings,
+                 built: date) -> None:
     environment = _environment(template_folder)
     year = statistics.year
     common = {
         "year": year.end_year, "year_label": year.label, "period": year.period_text,
         "average_method": statistics.average_method, "few_cases": statistics.few_cases,
         "published": long_date(published) if published else None,
+        "publisher": publisher, "built": long_date(built), "wcag": wcag_version(built),
     }
     groups = [_group_row(a) for a in statistics.averages.values()]
     councils = [{
@@ -306,6 +314,24 @@ def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads
                 chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
                 small=[n for n in RATE_NAMES if entry.is_small(n)])
+
+
+def build_date() -> date:
+    """The date a build carries: ``$SOURCE_DATE_EPOCH`` when set (the reproducible-builds convention, so
+    that a rebuild on another day gives the same bytes), else today."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()
+
+
+#: The WCAG versions by the date the W3C published each: a statement claims none it could not have known.
+WCAG_VERSIONS = ((date(2023, 10, 5), "2.2"), (date(2018, 6, 5), "2.1"), (date(2008, 12, 11), "2.0"))
+
+
+def wcag_version(day: date) -> str:
+    """The latest WCAG published by ``day``."""
+    return next((version for published, version in WCAG_VERSIONS if day >= published), "2.0")
 
 
 def _link(download: dict[str, Any] | None) -> dict[str, Any] | None:
