@@ -318,3 +318,61 @@ def test_a_bad_site_setting_is_refused_by_name(tmp_path, runner):
     (tmp_path / "ombudsman.toml").write_text("[site]\nresponse_days = 0\n")
     result = runner.invoke(cli, ["site", "--config", str(tmp_path / "ombudsman.toml"), "--year", "2020"])
     assert result.exit_code == 2 and "[site] response_days must be a whole number of at least 1" in result.output
+
+
+def test_the_data_names_its_licence_publisher_build_and_source_and_describes_every_column(built):
+    """Issue 19: the data page and every download say what they are: licence (OGL v3 by default), publisher,
+    the build's date, the export they were made from with its SHA-256, and every column's meaning."""
+    import hashlib
+    import sqlite3
+
+    from lxml import html as lxml_html
+
+    from ombudsman_cli.publish.columns import AUTHORITY_COLUMNS
+    from ombudsman_cli.stats import EXPORT_FIELDS
+
+    site = built[0] / "site"
+    source = built[0] / "d.csv"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    page = " ".join(" ".join(lxml_html.fromstring((site / "data.html").read_text()).itertext()).split())
+    assert "Licence Open Government Licence v3.0" in page and "Publisher Local Government and Social Care Ombudsman" in page
+    assert f"Made from d.csv (SHA-256 {digest}" in page
+    assert "open-government-licence/version/3/" in (site / "data.html").read_text()
+    assert [c.name for c in AUTHORITY_COLUMNS] == list(EXPORT_FIELDS)
+    for column in AUTHORITY_COLUMNS:
+        assert column.name in page and column.description in page and column.datatype in ("string", "integer", "decimal")
+    # The database says the same, for Datasette and for anyone opening the file.
+    database = sqlite3.connect(site / "data" / "ombudsman-2020.db")
+    described = {(t, c): d for t, c, d in database.execute("select table_name, column_name, description from columns")}
+    tables = {t: [r[1] for r in database.execute(f"pragma table_info({t})")] for t in ("authorities", "groups")}
+    assert all((t, c) in described for t, names in tables.items() for c in names)
+    metadata = json.loads((site / "data" / "metadata.json").read_text())
+    assert metadata["license"] == "Open Government Licence v3.0" and digest in metadata["source"]
+    tables_metadata = metadata["databases"]["ombudsman-2020"]["tables"]
+    assert set(tables_metadata["authorities"]["columns"]) == set(tables["authorities"])
+
+
+def test_the_csv_on_the_web_metadata_validates_the_csv_with_the_csvw_package(built, tmp_path):
+    """W3C CSVW metadata beside the CSV: titles, datatypes, primary key, licence; the csvw package reads the
+    CSV against it, and a cell of the wrong type is caught (so the check checks)."""
+    import shutil
+
+    from csvw import CSVW
+
+    data = built[0] / "site" / "data"
+    metadata = json.loads((data / "ombudsman-2020.csv-metadata.json").read_text())
+    assert metadata["url"] == "ombudsman-2020.csv" and metadata["tableSchema"]["primaryKey"] == "code"
+    assert metadata["dc:license"] == {"@id": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"}
+    table = CSVW(str(data / "ombudsman-2020.csv-metadata.json"), validate=True)
+    assert table.is_valid, [str(w.message) for w in table.warnings]
+    rows = list(table.tables[0].iterdicts())
+    assert {row["code"] for row in rows} >= {"E07000171", "E07000223"}
+    assert all(isinstance(row["decisions"], int) for row in rows)
+    for name in ("ombudsman-2020.csv", "ombudsman-2020.csv-metadata.json"):
+        shutil.copy(data / name, tmp_path / name)
+    lines = (tmp_path / "ombudsman-2020.csv").read_text(encoding="utf-8").split("\n")
+    cells = lines[1].split(",")
+    cells[5] = "many"  # decisions: an integer column
+    lines[1] = ",".join(cells)
+    (tmp_path / "ombudsman-2020.csv").write_text("\n".join(lines), encoding="utf-8")
+    assert not CSVW(str(tmp_path / "ombudsman-2020.csv-metadata.json"), validate=True).is_valid

@@ -56,7 +56,7 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
       ombudsman site --year 2020
       ombudsman site --year 2020 --out /var/www/performance/2020
       ombudsman site --year 2020 --serve          then open the address it prints
-      datasette site/2020/data/ombudsman-2020.db
+      datasette site/2020/data/ombudsman-2020.db -m site/2020/data/metadata.json
     """
     from ..config import default_jobs
     from ..publish.site import build_site
@@ -74,7 +74,7 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
     if publisher.contact_email is None:  # readers write to whoever the letters come from
         publisher = replace(publisher, contact_email=settings.email.reply_to or settings.email.sender)
     build = build_site(statistics, folder, letters, templates_dir, jobs or settings.jobs or default_jobs(),
-                       settings.letter_dates.get(year.end_year), publisher)
+                       settings.letter_dates.get(year.end_year), publisher, source=session.decisions_path)
     for note in build.notes:
         stderr(f"Note: {note}")
     if output_format == "json":
