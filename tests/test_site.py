@@ -376,3 +376,11 @@ def test_the_csv_on_the_web_metadata_validates_the_csv_with_the_csvw_package(bui
     lines[1] = ",".join(cells)
     (tmp_path / "ombudsman-2020.csv").write_text("\n".join(lines), encoding="utf-8")
     assert not CSVW(str(tmp_path / "ombudsman-2020.csv-metadata.json"), validate=True).is_valid
+
+
+def test_a_council_with_no_rate_gets_no_chart_on_its_page_as_in_its_letter(built):
+    """Ashfield had decisions but no detailed investigation and no compliance outcome: no chart of the averages
+    alone; the averages are still in a table."""
+    page = (built[0] / "site" / "councils" / "ashfield-district-council.html").read_text()
+    assert "<svg" not in page and "Ashfield District Council beside the average of similar councils" in page
+    assert "<svg" in (built[0] / "site" / "councils" / "bassetlaw-district-council.html").read_text()

@@ -10,6 +10,10 @@
   var rows = Array.prototype.slice.call(body.rows);
   var headings = Array.prototype.slice.call(table.tHead.rows[0].cells);
   var caption = table.caption;
+  // The caption shown above the table's scrolling region (the <caption> itself is for screen readers).
+  var wrapper = table.closest(".table-wrapper");
+  var shownCaption = wrapper && wrapper.previousElementSibling &&
+    wrapper.previousElementSibling.classList.contains("table__caption") ? wrapper.previousElementSibling : null;
   // "339 councils in England, 2020/21, in order of name": the count, the rest, and the order.
   var original = caption ? caption.textContent : "";
   var described = original.match(/^(\d+) (.*?)(, in order of .*)$/);
@@ -20,6 +24,7 @@
   function describe() {
     if (!caption || !described) { return; }
     caption.textContent = (shown === rows.length ? rows.length : shown + " of " + rows.length) + " " + described[2] + order;
+    if (shownCaption) { shownCaption.textContent = caption.textContent; }
   }
 
   function value(row, index, kind) {
