@@ -70,11 +70,11 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
     if not (letters / "manifest.csv").is_file():
         stderr(f"Note: {letters} has no letters (no manifest.csv): the council pages say the letter is not published "
                f"yet. Run 'ombudsman letters --year {year.end_year} --pdf' first to publish them.")
-    publisher = settings.site
-    if publisher.contact_email is None:  # readers write to whoever the letters come from
-        publisher = replace(publisher, contact_email=settings.email.reply_to or settings.email.sender)
+    site_settings = settings.site
+    if site_settings.contact_email is None:  # readers write to whoever the letters come from
+        site_settings = replace(site_settings, contact_email=settings.email.reply_to or settings.email.sender)
     build = build_site(statistics, folder, letters, templates_dir, jobs or settings.jobs or default_jobs(),
-                       settings.letter_dates.get(year.end_year), publisher, source=session.decisions_path)
+                       settings.letter_dates.get(year.end_year), site_settings, source=session.decisions_path)
     for note in build.notes:
         stderr(f"Note: {note}")
     if output_format == "json":

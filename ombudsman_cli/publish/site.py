@@ -24,7 +24,6 @@ import csv
 import hashlib
 import io
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -44,11 +43,11 @@ from ..letters.context import letter_context, one_decimal, percent_text
 from ..letters.manifest import file_sha256, read_manifest
 from ..models import Contact
 from ..naming import file_stems
-from ..output import neutralise, to_csv, to_json
-from ..stats import EXPORT_FIELDS, RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
+from ..stats import RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
 from ..templates import describe_failure, sandboxed_environment, site_template_folder
 from ..years import long_date
-from .columns import AUTHORITY_COLUMNS, Column, columns
+from .columns import AUTHORITY_COLUMNS
+from .data import DataDescription, size_text, write_data
 from .letter_html import letter_as_html
 
 MANIFEST = "manifest.csv"
@@ -83,14 +82,14 @@ def build_site(
     templates: Path | None = None,
     jobs: int = 1,
     published: date | None = None,
-    publisher: SiteSettings | None = None,
+    settings: SiteSettings | None = None,
     built: date | None = None,
     source: Path | None = None,
 ) -> SiteBuild:
     """Write the year's site into ``out``, replacing what an earlier build put there and keeping every file
     it did not make (a ``CNAME``, a verification page). ``out`` must be new, empty or the site of the same
     year, and ``letters_folder`` the letters (:class:`WrongFolder` otherwise, before anything is written).
-    ``publisher`` is what the pages say of the publisher (contact, licence); ``built`` the date the build
+    ``settings`` is what the pages say of the publisher (contact, licence); ``built`` the date the build
     carries (:func:`build_date` by default); ``source`` the export the figures come from, which the data
     page and the data's metadata name with its SHA-256."""
     template_folder = site_template_folder(templates)
@@ -116,9 +115,9 @@ def build_site(
         for page, html in zip(with_letters, _converted([p.word["source"] for p in with_letters if p.word], charts, jobs)):
             page.letter_html = html
         build.letters = len(with_letters)
-        about = DataDescription(publisher or SiteSettings(), built or build_date(), source.name if source else None,
+        about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
                                 file_sha256(source) if source else None)
-        downloads = _write_data(statistics, staging, about)
+        downloads = write_data(statistics, staging / "data", about)
         _write_pages(statistics, pages, downloads, template_folder, staging, published, about)
         (staging / "assets").mkdir()
         for asset in ASSETS:
@@ -222,22 +221,13 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
                                "manifest's): its page has no letter")
             continue
         shutil.copyfile(word, staging / "letters" / row["file"])
-        page.word = {"href": f"letters/{row['file']}", "kind": "Word document", "size": _size(word), "source": word}
+        page.word = {"href": f"letters/{row['file']}", "kind": "Word document", "size": size_text(word), "source": word}
         pdf = letters_folder / row["pdf"] if row.get("pdf") else None
         if pdf is not None and file_sha256(pdf) == row.get("pdf_sha256"):
             shutil.copyfile(pdf, staging / "letters" / row["pdf"])
-            page.pdf = {"href": f"letters/{row['pdf']}", "kind": "PDF", "size": _size(pdf)}
+            page.pdf = {"href": f"letters/{row['pdf']}", "kind": "PDF", "size": size_text(pdf)}
         with_letters.append(page)
     return with_letters
-
-
-def _size(path: Path) -> str:
-    """``130 KB``, as a download link says it."""
-    size = path.stat().st_size
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f} MB"
-    return f"{max(1, (size + 512) // 1024)} KB"
-
 
 
 def _converted(paths: Sequence[Path], charts: Sequence[str], jobs: int) -> list[str]:
@@ -294,7 +284,7 @@ def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads
         "year": year.end_year, "year_label": year.label, "period": year.period_text,
         "average_method": statistics.average_method, "few_cases": statistics.few_cases,
         "published": long_date(published) if published else None,
-        "publisher": about.publisher, "built": long_date(about.built), "wcag": wcag_version(about.built),
+        "site": about.settings, "built": long_date(about.built), "wcag": wcag_version(about.built),
         "source": about.source, "source_sha256": about.source_sha256,
         "authority_columns": AUTHORITY_COLUMNS,
     }
@@ -341,137 +331,6 @@ def wcag_version(day: date) -> str:
 
 def _link(download: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if download is None else {k: v for k, v in download.items() if k != "source"}
-
-
-# -- the data ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class DataDescription:
-    """What the downloads say of themselves: publisher and licence, the build's date, the export they
-    were made from."""
-
-    publisher: SiteSettings
-    built: date
-    source: str | None = None
-    source_sha256: str | None = None
-
-
-def _write_data(statistics: YearStatistics, staging: Path, about: DataDescription) -> list[dict[str, str]]:
-    """The figures as ``export`` gives them (every authority with figures, keyed by GSS code), four ways,
-    each described: CSV on the Web metadata beside the CSV, a ``columns`` table in the database and
-    Datasette's ``metadata.json`` beside it. Returns the downloads for the data page."""
-    folder = staging / "data"
-    folder.mkdir(parents=True)
-    year = statistics.year
-    stem = f"ombudsman-{year.end_year}"
-    records = statistics.export_records()
-    (folder / f"{stem}.csv").write_text(to_csv(records, EXPORT_FIELDS), encoding="utf-8")
-    (folder / f"{stem}.csv-metadata.json").write_text(to_json(_csvw(f"{stem}.csv", year.label, about)), encoding="utf-8")
-    (folder / f"{stem}.json").write_text(to_json(statistics.export_dict()), encoding="utf-8")
-    groups = [{"group": name, **{k: v for k, v in averages.to_dict().items()}}
-              for name, averages in [*statistics.averages.items(), ("England", statistics.national)]]
-    (folder / f"{stem}.xlsx").write_bytes(_workbook(records, groups, year.end))
-    group_columns = columns(list(groups[0]))
-    _database(folder / f"{stem}.db", records, groups, group_columns)
-    (folder / "metadata.json").write_text(to_json(_datasette_metadata(stem, year.label, about, group_columns)),
-                                          encoding="utf-8")
-    kinds = {".csv": "CSV", ".csv-metadata.json": "CSV on the Web metadata (JSON)", ".json": "JSON",
-             ".xlsx": "Excel spreadsheet", ".db": "SQLite database"}
-    return [{"href": f"data/{stem}{suffix}", "name": f"{stem}{suffix}", "kind": kind, "size": _size(folder / f"{stem}{suffix}")}
-            for suffix, kind in kinds.items()]
-
-
-def _source_text(about: DataDescription) -> str:
-    return f"{about.source} (SHA-256 {about.source_sha256})" if about.source else ""
-
-
-def _csvw(csv_name: str, year_label: str, about: DataDescription) -> dict[str, Any]:
-    """W3C CSV on the Web metadata for the CSV: every column's title, datatype and meaning, the primary key,
-    the licence, the publisher, the build's date and the export it was made from."""
-    publisher = about.publisher
-    return {
-        "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
-        "url": csv_name,
-        "dc:title": f"Decisions about each council, {year_label}",
-        "dc:publisher": publisher.publisher,
-        "dc:license": {"@id": publisher.licence_url},
-        "dc:issued": {"@value": about.built.isoformat(), "@type": "xsd:date"},
-        **({"dc:source": _source_text(about)} if about.source else {}),
-        "dialect": {"header": True, "encoding": "utf-8"},
-        "tableSchema": {
-            "columns": [{"name": c.name, "titles": c.title, "datatype": c.datatype, "dc:description":
-                         c.description + (f" ({c.unit})" if c.unit else ""), "required": c.name == "code"}
-                        for c in AUTHORITY_COLUMNS],
-            "primaryKey": "code",
-        },
-    }
-
-
-def _datasette_metadata(stem: str, year_label: str, about: DataDescription, group_columns: list[Column]) -> dict[str, Any]:
-    """Datasette's ``metadata.json`` (``datasette ombudsman-2020.db -m metadata.json``): the licence, the source
-    and every column's meaning, shown beside the tables."""
-    publisher = about.publisher
-    described = {"authorities": ("Each council's figures for the year", AUTHORITY_COLUMNS),
-                 "groups": ("Each comparison group's figures and England's", group_columns),
-                 "columns": ("What each column of the other tables means", ())}
-    return {
-        "title": f"Your council's performance {year_label}",
-        "license": publisher.licence, "license_url": publisher.licence_url,
-        "source": _source_text(about) or publisher.publisher,
-        "databases": {stem: {"tables": {
-            table: {"description": description, "columns": {c.name: c.description for c in table_columns}}
-            for table, (description, table_columns) in described.items()}}},
-    }
-
-
-def _workbook(records: list[dict[str, Any]], groups: list[dict[str, Any]], day: date) -> bytes:
-    """The figures as an .xlsx: a sheet of authorities and one of groups; the same bytes every time."""
-    import openpyxl
-
-    from ..letters.rendering import repack
-
-    workbook = openpyxl.Workbook()
-    sheets = [("Authorities", list(EXPORT_FIELDS), records), ("Groups", list(groups[0]) if groups else [], groups)]
-    for number, (title, fields, rows) in enumerate(sheets):
-        sheet = workbook.active if number == 0 else workbook.create_sheet()
-        sheet.title = title
-        sheet.append(fields)
-        for row in rows:
-            sheet.append([neutralise(row.get(f)) for f in fields])
-        sheet.freeze_panes = "A2"
-    moment = datetime(day.year, day.month, day.day)
-    workbook.properties.created = workbook.properties.modified = moment
-    workbook.properties.creator = workbook.properties.lastModifiedBy = "Local Government and Social Care Ombudsman"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    stamp = f"{day.isoformat()}T00:00:00Z".encode()
-
-    def fixed_moment(name: str, data: bytes) -> bytes:
-        # openpyxl stamps the moment of saving as "modified"; the year's end instead, for the same bytes.
-        return re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data) if name == "docProps/core.xml" else data
-
-    return repack(buffer.getvalue(), day, fixed_moment)
-
-
-def _database(path: Path, records: list[dict[str, Any]], groups: list[dict[str, Any]],
-              group_columns: list[Column]) -> None:
-    """An SQLite file of the same tables, made with sqlite-utils, which Datasette serves as it is, with a
-    ``columns`` table saying what each column means."""
-    import sqlite_utils
-
-    database = sqlite_utils.Database(path)
-    # Column types said, not guessed from the first rows: a rate that is undefined (null) in the first
-    # rows would otherwise make a text column of every rate.
-    database.table("authorities").insert_all(records, pk="code", column_order=list(EXPORT_FIELDS),
-                                             columns={c.name: c.sql_type for c in AUTHORITY_COLUMNS})
-    database.table("groups").insert_all(groups, pk="group", columns={c.name: c.sql_type for c in group_columns})
-    database.table("columns").insert_all(
-        [{"table_name": table, "column_name": c.name, "title": c.title, "description": c.description,
-          "datatype": c.datatype, "unit": c.unit}
-         for table, table_columns in (("authorities", AUTHORITY_COLUMNS), ("groups", group_columns)) for c in table_columns],
-        pk=("table_name", "column_name"))
-    database.conn.execute("VACUUM")
-    database.close()
 
 
 def _manifest(staging: Path) -> dict[str, str]:
