@@ -2,10 +2,10 @@
 this, then given what a web page needs (headings under the page's, tables with captions and scopes).
 
 mammoth reads every XML part with ``xml.dom.minidom`` and turns the DOM into its own nodes, which costs
-most of its time (about 50 ms a letter). :func:`letter_as_html` gives it lxml instead, building exactly the
-same nodes (a test proves the HTML is the same either way), and only the parts it reads, so a national
-site converts its 343 letters in seconds. Where mammoth's reader is not as expected, mammoth reads as it
-always does.
+most of its time (about 50 ms a letter). :func:`letter_as_html` gives it the C ElementTree parser instead,
+building exactly the same nodes (a test proves the HTML is the same either way), and only the parts it
+reads, so a national site converts its 343 letters in seconds. Where mammoth's reader is not as expected,
+mammoth reads as it always does.
 """
 
 from __future__ import annotations
@@ -33,18 +33,15 @@ _PARTS_READ = ("[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/
 
 
 def letter_as_html(path: Path, chart: str = "", fast: bool = True) -> str:
-    """The letter at ``path`` as an HTML fragment (``fast``: lxml in place of minidom, same result).
+    """The letter at ``path`` as an HTML fragment (``fast``: ElementTree in place of minidom, same result).
 
     mammoth drops a Word chart; ``chart`` (the page's SVG of the same figures) takes its place, so that the
     letter's words about its chart ("Solid dark bars show …") point at one. Without it the place is left
     empty."""
     import mammoth
 
-    data = _chart_marked(path.read_bytes())
-    if fast:
-        data = _only_parts_read(data)
-    with _lxml_parsing(fast):
-        result = mammoth.convert_to_html(io.BytesIO(data), style_map=STYLE_MAP)
+    with _parsing(fast):
+        result = mammoth.convert_to_html(io.BytesIO(_prepared(path.read_bytes(), fast)), style_map=STYLE_MAP)
     figure = f'<figure class="figure">{chart}</figure>' if chart else ""
     return accessible_tables(result.value).replace(f"<p>{_CHART_MARK}</p>", figure)
 
@@ -55,47 +52,58 @@ _CHART_DRAWING = re.compile(rb'<w:drawing>(?:(?!</w:drawing>).)*?drawingml/2006/
                             re.S)
 
 
-def _chart_marked(data: bytes) -> bytes:
+def _prepared(data: bytes, only_parts_read: bool) -> bytes:
+    """The .docx with its chart marked, rewritten once, uncompressed (mammoth reads it at once); with
+    ``only_parts_read``, without the parts mammoth does not read."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
-        document = source.read("word/document.xml")
-        if b"drawingml/2006/chart" not in document:
-            return data
-        marked = _CHART_DRAWING.sub(f"<w:t>{_CHART_MARK}</w:t>".encode(), document)
+        names = [name for name in source.namelist() if not only_parts_read or name in _PARTS_READ]
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
-            for info in source.infolist():
-                target.writestr(info, marked if info.filename == "word/document.xml" else source.read(info))
-    return buffer.getvalue()
-
-
-def _only_parts_read(data: bytes) -> bytes:
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        names = set(source.namelist())
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
-            for name in _PARTS_READ:
-                if name in names:
-                    target.writestr(name, source.read(name))
+            for name in names:
+                part = source.read(name)
+                if name == "word/document.xml" and b"drawingml/2006/chart" in part:
+                    part = _CHART_DRAWING.sub(f"<w:t>{_CHART_MARK}</w:t>".encode(), part)
+                target.writestr(name, part)
     return buffer.getvalue()
 
 
 @contextmanager
-def _lxml_parsing(fast: bool) -> Iterator[None]:
+def _parsing(fast: bool) -> Iterator[None]:
+    """mammoth with :func:`_parse_xml` in place of its minidom reader, and its style lookup remembered per
+    document (it scans its whole style map, about 45 rules, for every run and paragraph)."""
+    from mammoth import conversion
     from mammoth.docx import office_xml, xmlparser
 
-    if not fast or getattr(office_xml, "parse_xml", None) is not xmlparser.parse_xml:
+    converter = getattr(conversion, "_DocumentConverter", None)
+    find_style = getattr(converter, "_find_style", None)
+    if not fast or getattr(office_xml, "parse_xml", None) is not xmlparser.parse_xml or find_style is None:
         yield
         return
+
+    def remembered_find_style(self: Any, element: Any, element_type: str) -> Any:
+        # What mammoth's matchers read of an element; the same key finds the same style.
+        key = (element_type, getattr(element, "style_id", None), getattr(element, "style_name", None),
+               getattr(element, "numbering", None), getattr(element, "color", None), getattr(element, "break_type", None))
+        found = self.__dict__.setdefault("_ombudsman_styles", {})
+        if key not in found:
+            found[key] = find_style(self, element, element_type)
+        return found[key]
+
     office_xml.parse_xml = _parse_xml  # type: ignore[attr-defined]
+    converter._find_style = remembered_find_style  # type: ignore[union-attr]
     try:
         yield
     finally:
         office_xml.parse_xml = xmlparser.parse_xml  # type: ignore[attr-defined]
+        converter._find_style = find_style  # type: ignore[union-attr]
 
 
 def _parse_xml(fileobj: Any, namespace_mapping: Any = None) -> Any:
-    """mammoth's ``parse_xml``, with lxml: the same elements, attributes and text nodes, in order."""
-    from lxml import etree
+    """mammoth's ``parse_xml``, with the C ElementTree parser (expat, as minidom; no external entities): the
+    same elements, attributes and text nodes, in order; comments and processing instructions dropped, as
+    mammoth drops them."""
+    from xml.etree import ElementTree
+
     from mammoth.docx.xmlparser import XmlElement, XmlText
 
     prefixes = {} if namespace_mapping is None else {uri: prefix for prefix, uri in namespace_mapping}
@@ -118,15 +126,13 @@ def _parse_xml(fileobj: Any, namespace_mapping: Any = None) -> Any:
         if element.text:
             children.append(XmlText(element.text))
         for child in element:
-            if isinstance(child.tag, str):
-                children.append(convert(child))
+            children.append(convert(child))
             if child.tail:
                 children.append(XmlText(child.tail))
-        attributes = {name_of(key): value for key, value in element.attrib.items()}
+        attributes = {name_of(key): value for key, value in element.attrib.items()} if element.attrib else {}
         return XmlElement(name_of(element.tag), attributes, children)
 
-    root = etree.parse(fileobj, etree.XMLParser(resolve_entities=False, huge_tree=True)).getroot()
-    return convert(root)
+    return convert(ElementTree.parse(fileobj).getroot())
 
 
 def accessible_tables(html: str) -> str:
