@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import warnings
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,6 +31,7 @@ from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem, UsageError
+from ..packages import compress, read_entries, repack, write_zip
 from ..templates import describe_failure, sample_of, sandboxed_environment, unknown_names
 from ..years import BusinessYear
 from . import chart
@@ -43,7 +42,6 @@ _TITLE_PLACEHOLDER = "ombudsman-letter-title-8c1f"
 _SUBJECT_PLACEHOLDER = "ombudsman-letter-subject-8c1f"
 DOCUMENT_PART = "word/document.xml"
 _JINJA_TAG = re.compile(r"\{[{%#]")
-_COMPRESSION_LEVEL = 6
 
 
 _LISTING_CHARACTERS = re.compile("[\t\a\n\f]")
@@ -151,7 +149,7 @@ def template_package(path: Path) -> io.BytesIO:
     """The template's package as python-docx should read it: one entry per name (the last, as zip readers
     take it), and the core properties under their standard relationship type, whatever saved it."""
     try:
-        entries = dict(_read_entries(path.read_bytes()))
+        entries = dict(read_entries(path.read_bytes()))
     except (OSError, zipfile.BadZipFile) as error:
         raise TemplateProblem(f"{path} cannot be opened as a Word document ({error})") from None
     rels = entries.get("_rels/.rels")
@@ -263,11 +261,11 @@ class LetterRenderer:
         with _no_warnings(self.path):
             document.save(buffer)
         app = _plain_app_properties(properties)
-        self._entries = [(name, app if name == APP_PART else data) for name, data in _read_entries(buffer.getvalue())]
+        self._entries = [(name, app if name == APP_PART else data) for name, data in read_entries(buffer.getvalue())]
         self._core = dict(self._entries)[CORE_PART]
         per_letter = {DOCUMENT_PART, CORE_PART, *self._part_sources, *self._charts,
                       *(workbook for _, workbook in self._charts.values())}
-        self._static = {name: _compress(data) for name, data in self._entries if name not in per_letter}
+        self._static = {name: compress(data) for name, data in self._entries if name not in per_letter}
         self.properties = properties
         try:
             self.environment.from_string(self._render_ready(self._body_source))
@@ -346,8 +344,8 @@ class LetterRenderer:
             check_chart(rendered[name], rendered[DOCUMENT_PART], context, self.path)
         entries = []
         for name, _ in self._entries:
-            entries.append(self._static[name] if name in self._static else _compress(rendered[name]))
-        return _zip([name for name, _ in self._entries], entries, self._date_time)
+            entries.append(self._static[name] if name in self._static else compress(rendered[name]))
+        return write_zip([name for name, _ in self._entries], entries, self._date_time)
 
 
 def render_with_docxtpl(template: Path, context: dict[str, Any], properties: DocumentProperties) -> bytes:
@@ -368,7 +366,7 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
         buffer = io.BytesIO()
         document.save(buffer)
     app = _plain_app_properties(properties)
-    rendered = dict(_read_entries(buffer.getvalue()))
+    rendered = dict(read_entries(buffer.getvalue()))
 
     def per_letter(name: str, data: bytes) -> bytes:
         if name == APP_PART:
@@ -439,50 +437,3 @@ def _plain_app_properties(properties: DocumentProperties) -> bytes:
 
 def _xml_text(text: str) -> bytes:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
-
-
-def repack(package: bytes, day: date, change: Callable[[str, bytes], bytes] | None = None) -> bytes:
-    """A zip package (``.docx``, ``.xlsx``) rewritten with ``day`` as every entry's timestamp and the same
-    compression as :class:`LetterRenderer`; ``change(name, data)``, if given, may replace an entry's data."""
-    entries = [(name, change(name, data) if change else data) for name, data in _read_entries(package)]
-    return _zip([n for n, _ in entries], [_compress(d) for _, d in entries], (day.year, day.month, day.day, 0, 0, 0))
-
-
-def _read_entries(docx_bytes: bytes) -> list[tuple[str, bytes]]:
-    with zipfile.ZipFile(io.BytesIO(docx_bytes)) as archive:
-        return [(info.filename, archive.read(info)) for info in archive.infolist()]
-
-
-@dataclass(frozen=True)
-class _Compressed:
-    crc: int
-    size: int
-    data: bytes
-
-
-def _compress(data: bytes) -> _Compressed:
-    compressor = zlib.compressobj(_COMPRESSION_LEVEL, zlib.DEFLATED, -15)
-    return _Compressed(zlib.crc32(data), len(data), compressor.compress(data) + compressor.flush())
-
-
-def _zip(names: list[str], entries: list[_Compressed], date_time: tuple[int, ...]) -> bytes:
-    """A zip archive of already-compressed entries (deflate), in order, with one fixed timestamp."""
-    year, month, day = date_time[:3]
-    dos_time, dos_date = 0, ((year - 1980) << 9) | (month << 5) | day
-    out = io.BytesIO()
-    central = []
-    for name, entry in zip(names, entries):
-        encoded = name.encode("utf-8")
-        offset = out.tell()
-        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, dos_time, dos_date,
-                              entry.crc, len(entry.data), entry.size, len(encoded), 0))
-        out.write(encoded)
-        out.write(entry.data)
-        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, dos_time, dos_date,
-                                   entry.crc, len(entry.data), entry.size, len(encoded), 0, 0, 0, 0,
-                                   0o100644 << 16, offset) + encoded)
-    start = out.tell()
-    for record in central:
-        out.write(record)
-    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(central), len(central), out.tell() - start, start, 0))
-    return out.getvalue()

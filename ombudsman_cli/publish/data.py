@@ -99,7 +99,7 @@ def _workbook(records: list[dict[str, Any]], groups: list[dict[str, Any]], day: 
     """The figures as an .xlsx: a sheet of authorities and one of groups; the same bytes every time."""
     import openpyxl
 
-    from ..letters.rendering import repack
+    from ..packages import repack
 
     workbook = openpyxl.Workbook()
     sheets = [("Authorities", list(EXPORT_FIELDS), records), ("Groups", list(groups[0]) if groups else [], groups)]

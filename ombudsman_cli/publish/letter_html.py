@@ -10,6 +10,7 @@ mammoth reads as it always does.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -38,12 +39,23 @@ def letter_as_html(path: Path, chart: str = "", fast: bool = True) -> str:
     mammoth drops a Word chart; ``chart`` (the page's SVG of the same figures) takes its place, so that the
     letter's words about its chart ("Solid dark bars show …") point at one. Without it the place is left
     empty."""
+    return with_chart(converted_letter(path, fast), chart)
+
+
+def converted_letter(path: Path, fast: bool = True) -> str:
+    """The letter at ``path`` as HTML with the place of its chart marked, for :func:`with_chart`: the
+    conversion, which a worker process can do while the page's chart is drawn elsewhere."""
     import mammoth
 
     with _parsing(fast):
         result = mammoth.convert_to_html(io.BytesIO(_prepared(path.read_bytes(), fast)), style_map=STYLE_MAP)
+    return accessible_tables(result.value)
+
+
+def with_chart(html: str, chart: str) -> str:
+    """A :func:`converted_letter` with ``chart`` (an SVG, or nothing) in the place of its Word chart."""
     figure = f'<figure class="figure">{chart}</figure>' if chart else ""
-    return accessible_tables(result.value).replace(f"<p>{_CHART_MARK}</p>", figure)
+    return html.replace(f"<p>{_CHART_MARK}</p>", figure)
 
 
 # Stands where a letter has its chart, as text mammoth keeps; replaced by the page's chart.
@@ -101,12 +113,18 @@ def _parsing(fast: bool) -> Iterator[None]:
 def _parse_xml(fileobj: Any, namespace_mapping: Any = None) -> Any:
     """mammoth's ``parse_xml``, with the C ElementTree parser (expat, as minidom; no external entities): the
     same elements, attributes and text nodes, in order; comments and processing instructions dropped, as
-    mammoth drops them."""
+    mammoth drops them. A part read before is not read again: every letter from one template has the same
+    styles, numbering and relationships (mammoth only reads the nodes it is given)."""
+    return _parsed(fileobj.read(), tuple(namespace_mapping or ()))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(data: bytes, namespace_mapping: tuple[tuple[str, str], ...]) -> Any:
     from xml.etree import ElementTree
 
     from mammoth.docx.xmlparser import XmlElement, XmlText
 
-    prefixes = {} if namespace_mapping is None else {uri: prefix for prefix, uri in namespace_mapping}
+    prefixes = {uri: prefix for prefix, uri in namespace_mapping}
     names: dict[str, str] = {}
 
     def name_of(tag: str) -> str:
@@ -132,7 +150,7 @@ def _parse_xml(fileobj: Any, namespace_mapping: Any = None) -> Any:
         attributes = {name_of(key): value for key, value in element.attrib.items()} if element.attrib else {}
         return XmlElement(name_of(element.tag), attributes, children)
 
-    return convert(ElementTree.parse(fileobj).getroot())
+    return convert(ElementTree.fromstring(data))
 
 
 def accessible_tables(html: str) -> str:

@@ -21,12 +21,13 @@ built beside its final place and swapped in whole, so a reader never sees half a
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -48,7 +49,7 @@ from ..templates import describe_failure, sandboxed_environment, site_template_f
 from ..years import long_date
 from .columns import AUTHORITY_COLUMNS
 from .data import DataDescription, size_text, write_data
-from .letter_html import letter_as_html
+from .letter_html import converted_letter, with_chart
 
 MANIFEST = "manifest.csv"
 ASSETS = ("site.css", "site.js")
@@ -105,20 +106,28 @@ def build_site(
         if code in stems:
             stems[code] = Path(row["file"]).stem  # the page is named as the letter is
     day = published or date(year, 7, 1)
-    pages = [CouncilPage(e, stems[e.authority.code], letter_context(e, day, Contact())) for e in councils]
+    pages = [CouncilPage(e, stems[e.authority.code]) for e in councils]
     build = SiteBuild(out, councils=len(pages))
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
     os.chmod(staging, 0o777 & ~current_umask())  # a web server reads it; mkdtemp makes it private
     try:
         with_letters = _letter_files(pages, rows, letters_folder, staging, build)
-        charts = [chart_svg(p.figures["chart"], "letter-chart") if p.figures["chart"]["shown"] else "" for p in with_letters]
-        for page, html in zip(with_letters, _converted([p.word["source"] for p in with_letters if p.word], charts, jobs)):
-            page.letter_html = html
         build.letters = len(with_letters)
-        about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
-                                file_sha256(source) if source else None)
-        downloads = write_data(statistics, staging / "data", about)
-        _write_pages(statistics, pages, downloads, template_folder, staging, published, about)
+        # The letters convert in worker processes while this one writes everything else (most of the time
+        # a site takes); each council's page is written once its letter is ready.
+        with _Conversions([p.word["source"] for p in with_letters if p.word], jobs) as letters_html:
+            for page in pages:
+                page.figures = letter_context(page.entry, day, Contact())
+            about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
+                                    file_sha256(source) if source else None)
+            downloads = write_data(statistics, staging / "data", about)
+            pages_writer = _PagesWriter(statistics, template_folder, staging, published, about)
+            pages_writer.write_home_pages(pages, downloads)
+            for page in pages:
+                if page.word is not None:
+                    chart = chart_svg(page.figures["chart"], "letter-chart") if page.figures["chart"]["shown"] else ""
+                    page.letter_html = with_chart(next(letters_html), chart)
+                pages_writer.write_council_page(page)
         (staging / "assets").mkdir()
         for asset in ASSETS:
             shutil.copyfile(template_folder / "assets" / asset, staging / "assets" / asset)
@@ -230,11 +239,23 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
     return with_letters
 
 
-def _converted(paths: Sequence[Path], charts: Sequence[str], jobs: int) -> list[str]:
-    if jobs <= 1 or len(paths) < 8:
-        return [letter_as_html(path, chart) for path, chart in zip(paths, charts)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(letter_as_html, paths, charts, chunksize=max(1, len(paths) // (jobs * 4))))
+class _Conversions:
+    """The letters at ``paths`` as HTML (:func:`converted_letter`), in order, from ``jobs`` worker processes
+    that start converting at once; with one job, or few letters, each is converted when it is asked for."""
+
+    def __init__(self, paths: Sequence[Path], jobs: int) -> None:
+        self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=gc.freeze) if jobs > 1 and len(paths) >= 8 else None
+        if self._pool is None:
+            self._results: Iterator[str] = map(converted_letter, paths)
+        else:
+            self._results = self._pool.map(converted_letter, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+
+    def __enter__(self) -> Iterator[str]:
+        return self._results
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- the pages -----------------------------------------------------------------------------------------
@@ -276,36 +297,46 @@ def _group_row(averages: Averages) -> dict[str, Any]:
     }
 
 
-def _write_pages(statistics: YearStatistics, pages: list[CouncilPage], downloads: list[dict[str, str]],
-                 template_folder: Path, staging: Path, published: date | None, about: DataDescription) -> None:
-    environment = _environment(template_folder)
-    year = statistics.year
-    common = {
-        "year": year.end_year, "year_label": year.label, "period": year.period_text,
-        "average_method": statistics.average_method, "few_cases": statistics.few_cases,
-        "published": long_date(published) if published else None,
-        "site": about.settings, "built": long_date(about.built), "wcag": wcag_version(about.built),
-        "source": about.source, "source_sha256": about.source_sha256,
-        "authority_columns": AUTHORITY_COLUMNS,
-    }
-    groups = [_group_row(a) for a in statistics.averages.values()]
-    councils = [{
-        "name": p.entry.authority.name, "href": f"councils/{p.stem}.html", "group": p.entry.authority.group,
-        "uphold_rate": p.entry.uphold_rate, "investigated": p.entry.counts.investigated,
-        "compliance_rate": p.entry.compliance_rate, "compliance_outcomes": p.entry.counts.compliance_outcomes,
-        "satisfactory_remedy_rate": p.entry.satisfactory_remedy_rate, "upheld": p.entry.counts.upheld,
-        "upheld_per_100k": p.entry.upheld_per_100k, "small": [n for n in RATE_NAMES if p.entry.is_small(n)],
-    } for p in sorted(pages, key=lambda p: p.entry.authority.name)]
-    _render(environment, "index.html", staging / "index.html", root="", page="home", **common,
-            national=_group_row(statistics.national), groups=groups, councils=councils,
-            group_names=sorted({c["group"] for c in councils}))
-    for name in ("about.html", "accessibility.html"):
-        _render(environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
-    _render(environment, "data.html", staging / "data.html", root="", page="data", **common, downloads=downloads)
-    for page in pages:
+class _PagesWriter:
+    """The pages from the site's templates, with what every page says (the year, the method, the publisher)."""
+
+    def __init__(self, statistics: YearStatistics, template_folder: Path, staging: Path, published: date | None,
+                 about: DataDescription) -> None:
+        self.statistics = statistics
+        self.staging = staging
+        self.environment = _environment(template_folder)
+        year = statistics.year
+        self.common = {
+            "year": year.end_year, "year_label": year.label, "period": year.period_text,
+            "average_method": statistics.average_method, "few_cases": statistics.few_cases,
+            "published": long_date(published) if published else None,
+            "site": about.settings, "built": long_date(about.built), "wcag": wcag_version(about.built),
+            "source": about.source, "source_sha256": about.source_sha256,
+            "authority_columns": AUTHORITY_COLUMNS,
+        }
+
+    def write_home_pages(self, pages: list[CouncilPage], downloads: list[dict[str, str]]) -> None:
+        """The home page with its table of every council, the data page, about and accessibility."""
+        statistics, staging, common = self.statistics, self.staging, self.common
+        groups = [_group_row(a) for a in statistics.averages.values()]
+        councils = [{
+            "name": p.entry.authority.name, "href": f"councils/{p.stem}.html", "group": p.entry.authority.group,
+            "uphold_rate": p.entry.uphold_rate, "investigated": p.entry.counts.investigated,
+            "compliance_rate": p.entry.compliance_rate, "compliance_outcomes": p.entry.counts.compliance_outcomes,
+            "satisfactory_remedy_rate": p.entry.satisfactory_remedy_rate, "upheld": p.entry.counts.upheld,
+            "upheld_per_100k": p.entry.upheld_per_100k, "small": [n for n in RATE_NAMES if p.entry.is_small(n)],
+        } for p in sorted(pages, key=lambda p: p.entry.authority.name)]
+        _render(self.environment, "index.html", staging / "index.html", root="", page="home", **common,
+                national=_group_row(statistics.national), groups=groups, councils=councils,
+                group_names=sorted({c["group"] for c in councils}))
+        for name in ("about.html", "accessibility.html"):
+            _render(self.environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
+        _render(self.environment, "data.html", staging / "data.html", root="", page="data", **common, downloads=downloads)
+
+    def write_council_page(self, page: CouncilPage) -> None:
         entry, figures = page.entry, page.figures
-        _render(environment, "council.html", staging / "councils" / f"{page.stem}.html", root="../", page="council",
-                **common, council=entry.authority, figures=figures, counts=entry.counts,
+        _render(self.environment, "council.html", self.staging / "councils" / f"{page.stem}.html", root="../",
+                page="council", **self.common, council=entry.authority, figures=figures, counts=entry.counts,
                 chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
                 small=[n for n in RATE_NAMES if entry.is_small(n)])
