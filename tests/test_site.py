@@ -435,3 +435,53 @@ def test_a_council_with_no_rate_gets_no_chart_on_its_page_as_in_its_letter(built
     page = (built[0] / "site" / "councils" / "ashfield-district-council.html").read_text()
     assert "<svg" not in page and "Ashfield District Council beside the average of similar councils" in page
     assert "<svg" in (built[0] / "site" / "councils" / "bassetlaw-district-council.html").read_text()
+
+
+@pytest.fixture(scope="module")
+def nine_letters(tmp_path_factory):
+    """Letters for nine councils: enough for the site to convert them in worker processes."""
+    from click.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("nine")
+    write_csv(folder / "d.csv", as_text(ROWS))
+    names = ["Adur", "Ashfield", "Babergh", "Bassetlaw", "Hammersmith and Fulham", "Isles of Scilly", "Leeds",
+             "Cornwall", "Barnet"]
+    result = CliRunner().invoke(cli, ["letters", "--decisions", str(folder / "d.csv"), "--year", "2020", "--out",
+                                      str(folder / "letters"), "--letter-date", "2020-07-22",
+                                      *[a for name in names for a in ("--authority", name)]])
+    assert result.exit_code == 0, result.output
+    assert len(list((folder / "letters").glob("*.docx"))) == 9
+    return folder
+
+
+def test_letters_converted_by_worker_processes_give_the_same_site_as_one_process(nine_letters, runner):
+    folder = nine_letters
+    for jobs in ("1", "2"):
+        result = runner.invoke(cli, ["site", "--decisions", str(folder / "d.csv"), "--year", "2020", "--letters",
+                                     str(folder / "letters"), "--out", str(folder / f"site-{jobs}"), "--jobs", jobs])
+        assert result.exit_code == 0, result.output
+    assert (folder / "site-2" / "manifest.csv").read_bytes() == (folder / "site-1" / "manifest.csv").read_bytes()
+    page = (folder / "site-2" / "councils" / "council-of-the-isles-of-scilly.html").read_text()
+    assert "<article" in page and "Isles of Scilly" in page
+
+
+def test_a_letter_that_is_not_a_word_document_is_named_and_no_site_is_written(nine_letters, runner, tmp_path):
+    import shutil
+
+    from ombudsman_cli.letters.manifest import file_sha256
+
+    letters = tmp_path / "letters"
+    shutil.copytree(nine_letters / "letters", letters)
+    broken = letters / "leeds-city-council.docx"
+    broken.write_bytes(b"not a zip at all")
+    manifest = (letters / "manifest.csv").read_text(encoding="utf-8")
+    row = next(line for line in manifest.splitlines() if "leeds-city-council.docx" in line)
+    sha256 = next(field for field in row.split(",") if re.fullmatch(r"[0-9a-f]{64}", field))
+    # As if the file had been made so: the manifest vouches for it, so only reading it can find the fault.
+    (letters / "manifest.csv").write_text(manifest.replace(sha256, file_sha256(broken) or ""), encoding="utf-8")
+    for jobs in ("1", "2"):
+        result = runner.invoke(cli, ["site", "--decisions", str(nine_letters / "d.csv"), "--year", "2020",
+                                     "--letters", str(letters), "--out", str(tmp_path / "site"), "--jobs", jobs])
+        assert result.exit_code == 1, result.output
+        assert "leeds-city-council.docx cannot be read as a Word document" in result.output
+        assert "a bug" not in result.output and not (tmp_path / "site").exists()

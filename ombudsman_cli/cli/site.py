@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -59,22 +60,28 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
       datasette site/2020/data/ombudsman-2020.db -m site/2020/data/metadata.json
     """
     from ..config import default_jobs
+    from ..publish.letter_html import LetterConversions
     from ..publish.site import build_site
 
     session = Session(config_path, decisions_path, sheet, authorities_path)
     settings = session.settings
-    statistics = session.statistics(year, skip_invalid, average)
-    year = statistics.year
-    folder = out_dir or settings.site_folder(year.end_year)
-    letters = letters_dir or settings.letters_folder(year.end_year)
-    if not (letters / "manifest.csv").is_file():
-        stderr(f"Note: {letters} has no letters (no manifest.csv): the council pages say the letter is not published "
-               f"yet. Run 'ombudsman letters --year {year.end_year} --pdf' first to publish them.")
-    site_settings = settings.site
-    if site_settings.contact_email is None:  # readers write to whoever the letters come from
-        site_settings = replace(site_settings, contact_email=settings.email.reply_to or settings.email.sender)
-    build = build_site(statistics, folder, letters, templates_dir, jobs or settings.jobs or default_jobs(),
-                       settings.letter_dates.get(year.end_year), site_settings, source=session.decisions_path)
+    jobs = jobs or settings.jobs or default_jobs()
+    with contextlib.ExitStack() as stack:
+        # With the year given, the letters start converting (most of a site's time) while the export is read.
+        conversions = stack.enter_context(LetterConversions(letters_dir or settings.letters_folder(year.end_year),
+                                                            year.end_year, jobs)) if year else None
+        statistics = session.statistics(year, skip_invalid, average)
+        year = statistics.year
+        folder = out_dir or settings.site_folder(year.end_year)
+        letters = letters_dir or settings.letters_folder(year.end_year)
+        if not (letters / "manifest.csv").is_file():
+            stderr(f"Note: {letters} has no letters (no manifest.csv): the council pages say the letter is not "
+                   f"published yet. Run 'ombudsman letters --year {year.end_year} --pdf' first to publish them.")
+        site_settings = settings.site
+        if site_settings.contact_email is None:  # readers write to whoever the letters come from
+            site_settings = replace(site_settings, contact_email=settings.email.reply_to or settings.email.sender)
+        build = build_site(statistics, folder, letters, templates_dir, jobs, settings.letter_dates.get(year.end_year),
+                           site_settings, source=session.decisions_path, conversions=conversions)
     for note in build.notes:
         stderr(f"Note: {note}")
     if output_format == "json":

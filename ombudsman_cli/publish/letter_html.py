@@ -42,13 +42,14 @@ def letter_as_html(path: Path, chart: str = "", fast: bool = True) -> str:
     return with_chart(converted_letter(path, fast), chart)
 
 
-def converted_letter(path: Path, fast: bool = True) -> str:
-    """The letter at ``path`` as HTML with the place of its chart marked, for :func:`with_chart`: the
-    conversion, which a worker process can do while the page's chart is drawn elsewhere."""
+def converted_letter(letter: Path | bytes, fast: bool = True) -> str:
+    """The letter (its path, or the bytes of the .docx) as HTML with the place of its chart marked, for
+    :func:`with_chart`: the conversion, which a worker process can do while the page's chart is drawn."""
     import mammoth
 
+    data = letter if isinstance(letter, bytes) else letter.read_bytes()
     with _parsing(fast):
-        result = mammoth.convert_to_html(io.BytesIO(_prepared(path.read_bytes(), fast)), style_map=STYLE_MAP)
+        result = mammoth.convert_to_html(io.BytesIO(_prepared(data, fast)), style_map=STYLE_MAP)
     return accessible_tables(result.value)
 
 
@@ -56,6 +57,72 @@ def with_chart(html: str, chart: str) -> str:
     """A :func:`converted_letter` with ``chart`` (an SVG, or nothing) in the place of its Word chart."""
     figure = f'<figure class="figure">{chart}</figure>' if chart else ""
     return html.replace(f"<p>{_CHART_MARK}</p>", figure)
+
+
+class LetterConversions:
+    """Every letter listed in a letters folder's manifest as HTML (:func:`converted_letter`), converted by
+    ``jobs`` worker processes from the moment this is made: ``site`` makes it before it reads the export,
+    so that the two overlap, and :func:`~ombudsman_cli.publish.site.build_site` takes each letter's HTML
+    as its page needs it. With one job, or few letters, each is converted when it is asked for. Use it
+    as a context manager, which stops the workers.
+
+    :class:`WrongFolder` if ``folder`` holds something other than the letters of ``year``;
+    :class:`ManifestProblem` if its manifest cannot be trusted."""
+
+    def __init__(self, folder: Path | None, year: int, jobs: int = 1) -> None:
+        from ..folders import FolderKind, expect
+        from ..letters.manifest import read_manifest
+
+        if folder is not None:
+            expect(folder, FolderKind.LETTERS, year, "--letters")
+        self.folder = folder
+        self.rows = {row["code"]: row for row in read_manifest(folder)} if folder is not None else {}
+        files = [row["file"] for row in self.rows.values()]
+        self._pool: Any = None
+        self._futures: dict[str, Any] = {}
+        if folder is not None and jobs > 1 and len(files) >= 8:
+            from concurrent.futures import ProcessPoolExecutor
+
+            import mammoth  # noqa: F401  (imported once here, not in every worker)
+
+            self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker)
+            self._futures = {name: self._pool.submit(_converted_with_sha256, folder / name) for name in files}
+
+    def html(self, file: str) -> tuple[str, str]:
+        """The SHA-256 of the letter ``file`` (a name in the manifest) as it was converted, and its HTML."""
+        future = self._futures.get(file)
+        if future is not None:
+            return future.result()  # type: ignore[no-any-return]
+        assert self.folder is not None
+        return _converted_with_sha256(self.folder / file)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> LetterConversions:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _start_worker() -> None:
+    import gc
+    import os
+
+    # What the worker inherits is moved out of the collector's way, so that it is never scanned or copied;
+    # and the workers yield to the process that started them, which writes the pages waiting on them.
+    gc.freeze()
+    os.nice(5)
+
+
+def _converted_with_sha256(path: Path) -> tuple[str, str]:
+    import hashlib
+
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), converted_letter(data)
 
 
 # Stands where a letter has its chart, as text mammoth keeps; replaced by the page's chart.

@@ -21,14 +21,11 @@ built beside its final place and swapped in whole, so a reader never sees half a
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import io
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -38,10 +35,10 @@ from ..config import SiteSettings
 from ..data.values import plural, some_of
 from ..errors import SiteProblem
 from ..files import current_umask, sync_folder
-from ..folders import FolderKind, claim, expect
+from ..folders import FolderKind, claim
 from ..letters.chart import chart_svg
 from ..letters.context import letter_context, one_decimal, percent_text
-from ..letters.manifest import file_sha256, read_manifest
+from ..letters.manifest import file_sha256
 from ..models import Contact
 from ..naming import file_stems
 from ..stats import RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
@@ -49,7 +46,7 @@ from ..templates import describe_failure, sandboxed_environment, site_template_f
 from ..years import long_date
 from .columns import AUTHORITY_COLUMNS
 from .data import DataDescription, size_text, write_data
-from .letter_html import converted_letter, with_chart
+from .letter_html import LetterConversions, with_chart
 
 MANIFEST = "manifest.csv"
 ASSETS = ("site.css", "site.js")
@@ -86,21 +83,31 @@ def build_site(
     settings: SiteSettings | None = None,
     built: date | None = None,
     source: Path | None = None,
+    conversions: LetterConversions | None = None,
 ) -> SiteBuild:
     """Write the year's site into ``out``, replacing what an earlier build put there and keeping every file
     it did not make (a ``CNAME``, a verification page). ``out`` must be new, empty or the site of the same
     year, and ``letters_folder`` the letters (:class:`WrongFolder` otherwise, before anything is written).
     ``settings`` is what the pages say of the publisher (contact, licence); ``built`` the date the build
     carries (:func:`build_date` by default); ``source`` the export the figures come from, which the data
-    page and the data's metadata name with its SHA-256."""
+    page and the data's metadata name with its SHA-256. ``conversions``, if given, are the letters of
+    ``letters_folder`` already being converted (:class:`LetterConversions`, for the same year and folder),
+    which ``site`` starts before it reads the export; they are closed here."""
     template_folder = site_template_folder(templates)
     year = statistics.year.end_year
-    if letters_folder is not None:
-        expect(letters_folder, FolderKind.LETTERS, year, "--letters")
+    with conversions or LetterConversions(letters_folder, year, jobs) as letters:
+        if letters.folder != letters_folder:
+            raise ValueError(f"the conversions are of {letters.folder}, not of the letters folder {letters_folder}")
+        return _build(statistics, out, letters, template_folder, published, settings, built, source)
+
+
+def _build(statistics: YearStatistics, out: Path, letters: LetterConversions, template_folder: Path,
+           published: date | None, settings: SiteSettings | None, built: date | None, source: Path | None) -> SiteBuild:
+    year = statistics.year.end_year
     _check_folder(out, year)
     foreign = _foreign_files(out)
     councils = [e for e in statistics.authorities if e.authority.group and e.authority.is_active_in(statistics.year)]
-    rows = {row["code"]: row for row in read_manifest(letters_folder)} if letters_folder else {}
+    rows = letters.rows
     stems = file_stems([e.authority for e in councils])
     for code, row in rows.items():
         if code in stems:
@@ -111,23 +118,20 @@ def build_site(
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
     os.chmod(staging, 0o777 & ~current_umask())  # a web server reads it; mkdtemp makes it private
     try:
-        with_letters = _letter_files(pages, rows, letters_folder, staging, build)
-        build.letters = len(with_letters)
+        build.letters = len(_letter_files(pages, rows, letters.folder, staging, build))
         # The letters convert in worker processes while this one writes everything else (most of the time
         # a site takes); each council's page is written once its letter is ready.
-        with _Conversions([p.word["source"] for p in with_letters if p.word], jobs) as letters_html:
-            for page in pages:
-                page.figures = letter_context(page.entry, day, Contact())
-            about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
-                                    file_sha256(source) if source else None)
-            downloads = write_data(statistics, staging / "data", about)
-            pages_writer = _PagesWriter(statistics, template_folder, staging, published, about)
-            pages_writer.write_home_pages(pages, downloads)
-            for page in pages:
-                if page.word is not None:
-                    chart = chart_svg(page.figures["chart"], "letter-chart") if page.figures["chart"]["shown"] else ""
-                    page.letter_html = with_chart(next(letters_html), chart)
-                pages_writer.write_council_page(page)
+        for page in pages:
+            page.figures = letter_context(page.entry, day, Contact())
+        about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
+                                file_sha256(source) if source else None)
+        downloads = write_data(statistics, staging / "data", about)
+        pages_writer = _PagesWriter(statistics, template_folder, staging, published, about)
+        pages_writer.write_home_pages(pages, downloads)
+        for page in pages:
+            if page.word is not None:
+                page.letter_html = with_chart(_letter_html(letters, page.word), _letter_chart(page))
+            pages_writer.write_council_page(page)
         (staging / "assets").mkdir()
         for asset in ASSETS:
             shutil.copyfile(template_folder / "assets" / asset, staging / "assets" / asset)
@@ -230,7 +234,8 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
                                "manifest's): its page has no letter")
             continue
         shutil.copyfile(word, staging / "letters" / row["file"])
-        page.word = {"href": f"letters/{row['file']}", "kind": "Word document", "size": size_text(word), "source": word}
+        page.word = {"href": f"letters/{row['file']}", "kind": "Word document", "size": size_text(word), "source": word,
+                     "sha256": row["sha256"]}
         pdf = letters_folder / row["pdf"] if row.get("pdf") else None
         if pdf is not None and file_sha256(pdf) == row.get("pdf_sha256"):
             shutil.copyfile(pdf, staging / "letters" / row["pdf"])
@@ -239,23 +244,20 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
     return with_letters
 
 
-class _Conversions:
-    """The letters at ``paths`` as HTML (:func:`converted_letter`), in order, from ``jobs`` worker processes
-    that start converting at once; with one job, or few letters, each is converted when it is asked for."""
+def _letter_html(letters: LetterConversions, word: dict[str, Any]) -> str:
+    """The HTML of the Word letter the page offers, which must be the bytes its manifest vouches for."""
+    try:
+        sha256, html = letters.html(word["source"].name)
+    except Exception as error:  # mammoth's own errors (a zip, XML or key error) say nothing of the file
+        raise SiteProblem(f"{word['source']} cannot be read as a Word document ({type(error).__name__}: {error}); "
+                          "make the letters again with 'ombudsman letters'.") from error
+    if sha256 != word["sha256"]:
+        raise SiteProblem(f"{word['source']} changed while the site was being built; build it again.")
+    return html
 
-    def __init__(self, paths: Sequence[Path], jobs: int) -> None:
-        self._pool = ProcessPoolExecutor(max_workers=jobs, initializer=gc.freeze) if jobs > 1 and len(paths) >= 8 else None
-        if self._pool is None:
-            self._results: Iterator[str] = map(converted_letter, paths)
-        else:
-            self._results = self._pool.map(converted_letter, paths, chunksize=max(1, len(paths) // (jobs * 8)))
 
-    def __enter__(self) -> Iterator[str]:
-        return self._results
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+def _letter_chart(page: CouncilPage) -> str:
+    return chart_svg(page.figures["chart"], "letter-chart") if page.figures["chart"]["shown"] else ""
 
 
 # -- the pages -----------------------------------------------------------------------------------------
