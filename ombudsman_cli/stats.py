@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from .comparison import compared_with_average, wilson_interval
 from .data.register import GROUP_LABELS, Authority, Register
 from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
 from .errors import UsageError
@@ -83,6 +84,8 @@ class Counts:
 
 
 RATE_NAMES: tuple[str, ...] = ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate", "upheld_per_100k")
+#: The rates that are a count out of cases, each with its interval and its judgement against the average.
+COMPARED_RATES: tuple[str, ...] = RATE_NAMES[:3]
 # An earlier year's record in ``previous_years`` leaves out what the current record already says.
 _NOT_REPEATED = ("authority", "code", "authority_type", "previous_years", "small_numbers", "changes")
 
@@ -159,6 +162,28 @@ class AuthorityStatistics:
         return {"uphold_rate": self.counts.investigated, "compliance_rate": self.counts.compliance_outcomes,
                 "satisfactory_remedy_rate": self.counts.upheld}.get(name)
 
+    def count(self, name: str) -> int | None:
+        """What the rate ``name`` counts (``None`` for the rate per residents)."""
+        return {"uphold_rate": self.counts.upheld, "compliance_rate": self.counts.complied,
+                "satisfactory_remedy_rate": self.counts.satisfactory_remedies}.get(name)
+
+    def interval(self, name: str) -> tuple[float, float] | None:
+        """The 95% Wilson interval of the rate ``name`` (one of :data:`COMPARED_RATES`), as fractions 0-1;
+        ``None`` where it is out of nothing."""
+        return wilson_interval(self._count(name), self.denominator(name) or 0)
+
+    def vs_average(self, name: str) -> str | None:
+        """The rate ``name`` against its group's average by funnel limits (:func:`compared_with_average`):
+        ``higher``, ``much_higher``, ``lower``, ``much_lower`` or ``expected``; ``None`` where it is out of
+        nothing or there is no average."""
+        return compared_with_average(self._count(name), self.denominator(name) or 0, self.average(name))
+
+    def _count(self, name: str) -> int:
+        count = self.count(name)
+        if count is None:
+            raise ValueError(f"{name} is not one of the rates that count cases ({', '.join(COMPARED_RATES)})")
+        return count
+
     def cases(self, name: str) -> int | None:
         """How many cases the rate ``name`` rests on: its denominator, and for the rate per residents the
         upheld decisions it counts (one complaint more or less moves it as much as any rate)."""
@@ -202,6 +227,8 @@ class AuthorityStatistics:
             "average_uphold_rate": as_float(self.average("uphold_rate")),
             "average_compliance_rate": as_float(self.average("compliance_rate")),
             "average_satisfactory_remedy_rate": as_float(self.average("satisfactory_remedy_rate")),
+            **{f"{name}_interval": _listed(self.interval(name)) for name in COMPARED_RATES},
+            **{f"{name}_vs_average": self.vs_average(name) for name in COMPARED_RATES},
             "population": self.authority.population,
             "upheld_per_100k": as_float(self.upheld_per_100k),
             "average_upheld_per_100k": as_float(self.average("upheld_per_100k")),
@@ -403,6 +430,10 @@ def _mean(rates: Iterable[Rate]) -> Rate:
     return sum(defined, Fraction(0)) / len(defined) if defined else None
 
 
+def _listed(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else list(interval)
+
+
 def _snake(text: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in text.lower()).strip("_").replace("__", "_")
 
@@ -416,6 +447,8 @@ CSV_FIELDS: tuple[str, ...] = (
     "compliance_outcomes", "complied", "compliance_rate",
     "satisfactory_remedies", "satisfactory_remedy_rate",
     "average_uphold_rate", "average_compliance_rate", "average_satisfactory_remedy_rate",
+    *(f"{name}_{end}" for name in COMPARED_RATES for end in ("low", "high")),
+    *(f"{name}_vs_average" for name in COMPARED_RATES),
     "population", "upheld_per_100k", "average_upheld_per_100k", "categories",
     *(f"{name}_{when}" for name in RATE_NAMES for when in ("last_year", "year_before", "change")),
 )
@@ -425,6 +458,7 @@ def flat_record(entry: AuthorityStatistics) -> dict[str, Any]:
     """An authority's record (:meth:`AuthorityStatistics.to_dict`) as one CSV row of :data:`CSV_FIELDS`."""
     record = entry.to_dict()
     row = {k: v for k, v in record.items() if k in CSV_FIELDS}
+    row.update(_interval_fields(record))
     row.update(_trend_fields(entry))
     for outcome, n in record["outcomes"].items():
         row[f"outcome_{_snake(outcome)}"] = n
@@ -432,13 +466,18 @@ def flat_record(entry: AuthorityStatistics) -> dict[str, Any]:
     return row
 
 
+def _compared(name: str) -> tuple[str, ...]:
+    """A rate's columns: the rate, its group's average, its 95% interval and its judgement against the average."""
+    return name, f"average_{name}", f"{name}_low", f"{name}_high", f"{name}_vs_average"
+
+
 #: Columns of ``ombudsman export --format csv``, one row per authority keyed by GSS code: every
 #: published figure, the group averages, and the trend (last year, the year before, the change).
 EXPORT_FIELDS: tuple[str, ...] = (
     "code", "authority", "authority_type", "region", "year",
-    "decisions", "investigated", "upheld", "not_upheld", "uphold_rate", "average_uphold_rate",
-    "compliance_outcomes", "complied", "compliance_rate", "average_compliance_rate",
-    "satisfactory_remedies", "satisfactory_remedy_rate", "average_satisfactory_remedy_rate",
+    "decisions", "investigated", "upheld", "not_upheld", *_compared("uphold_rate"),
+    "compliance_outcomes", "complied", *_compared("compliance_rate"),
+    "satisfactory_remedies", *_compared("satisfactory_remedy_rate"),
     "population", "upheld_per_100k", "average_upheld_per_100k",
     *(f"{name}_{when}" for name in RATE_NAMES for when in ("last_year", "year_before", "change")),
 )
@@ -448,9 +487,19 @@ def export_record(entry: AuthorityStatistics) -> dict[str, Any]:
     """One authority's published figures, flat, as the public map takes them (see :data:`EXPORT_FIELDS`)."""
     record = entry.to_dict()
     row = {field_name: record.get(field_name) for field_name in EXPORT_FIELDS}
+    row.update(_interval_fields(record))
     row["region"] = entry.authority.region or None
     row.update(_trend_fields(entry))
     return row
+
+
+def _interval_fields(record: dict[str, Any]) -> dict[str, float | None]:
+    """``uphold_rate_low``, ``uphold_rate_high``, ... from the record's ``uphold_rate_interval``, ..."""
+    fields: dict[str, float | None] = {}
+    for name in COMPARED_RATES:
+        interval = record[f"{name}_interval"]
+        fields[f"{name}_low"], fields[f"{name}_high"] = interval if interval is not None else (None, None)
+    return fields
 
 
 def _trend_fields(entry: AuthorityStatistics) -> dict[str, float | None]:

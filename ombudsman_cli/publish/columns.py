@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..stats import EXPORT_FIELDS, RATE_NAMES
+from ..stats import COMPARED_RATES, EXPORT_FIELDS, RATE_NAMES
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,21 @@ def _column(name: str) -> Column:
             title, _, unit = _RATES[rate]
             return Column(name, f"{title}: change", f"This year's {title[0].lower()}{title[1:]} minus last year's; "
                           "empty where either is undefined", "decimal", unit)
+    for rate in COMPARED_RATES:
+        title, _, unit = _RATES[rate]
+        lowered = f"{title[0].lower()}{title[1:]}"
+        for end, bound in (("_low", "Lower"), ("_high", "Upper")):
+            if name == rate + end:
+                return Column(name, f"{title}: {bound.lower()} bound of the 95% interval",
+                              f"{bound} bound of the 95% Wilson score interval of the {lowered}: the range of rates "
+                              "consistent with the decisions counted; empty where there is nothing to divide by",
+                              "decimal", unit)
+        if name == f"{rate}_vs_average":
+            return Column(name, f"{title} against the average", f"The {lowered} against its comparison group's "
+                          "average, by exact binomial funnel limits: higher or lower (beyond the 95% limits: a chance "
+                          "below 1 in 40 of a count so far from the average), much_higher or much_lower (beyond the "
+                          "99.8% limits: below 1 in 1,000), or expected; empty where there is nothing to divide by "
+                          "or no average", "string")
     if name in _COUNTS:
         title, description = _COUNTS[name]
         return Column(name, title, description, "integer", "decisions" if name != "authorities" else "authorities")
