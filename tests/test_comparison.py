@@ -1,0 +1,239 @@
+"""Issue 20: intervals and funnel judgements, against values computed independently: by hand for small
+counts, and by an exact implementation here (fractions, and the Wilson interval found by bisection on its
+definition rather than by its closed form)."""
+
+from __future__ import annotations
+
+import math
+import random
+from fractions import Fraction
+
+import pytest
+
+from ombudsman_cli.comparison import (
+    EXPECTED,
+    HIGHER,
+    LOWER,
+    MUCH_HIGHER,
+    MUCH_LOWER,
+    Z_95,
+    compared_with_average,
+    funnel_limits,
+    lower_tail,
+    upper_tail,
+    wilson_interval,
+)
+
+
+def exact_upper(x: int, n: int, p: Fraction) -> Fraction:
+    return sum((math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(max(x, 0), n + 1)), Fraction(0))
+
+
+def exact_lower(x: int, n: int, p: Fraction) -> Fraction:
+    return sum((math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(0, min(x, n) + 1)), Fraction(0))
+
+
+def exact_judgement(x: int, n: int, p: Fraction) -> str:
+    upper, lower = exact_upper(x, n, p), exact_lower(x, n, p)
+    if upper < Fraction(1, 1000):
+        return MUCH_HIGHER
+    if upper < Fraction(1, 40):
+        return HIGHER
+    if lower < Fraction(1, 1000):
+        return MUCH_LOWER
+    if lower < Fraction(1, 40):
+        return LOWER
+    return EXPECTED
+
+
+def wilson_by_bisection(x: int, n: int) -> tuple[float, float]:
+    """The Wilson interval from its definition: the true rates p with |x/n - p| <= z sqrt(p(1-p)/n)."""
+    observed = x / n
+
+    def inside(p: float) -> bool:
+        return abs(observed - p) <= Z_95 * math.sqrt(p * (1 - p) / n)
+
+    def edge(outside: float, within: float) -> float:
+        for _ in range(200):
+            middle = (outside + within) / 2
+            outside, within = (outside, middle) if inside(middle) else (middle, within)
+        return within
+
+    return (0.0 if x == 0 else edge(0.0, observed)), (1.0 if x == n else edge(1.0, observed))
+
+
+def test_the_interval_of_four_in_six_is_thirty_to_ninety_percent():
+    low, high = wilson_interval(4, 6)
+    assert round(low * 100) == 30 and round(high * 100) == 90
+    assert (low, high) == pytest.approx(wilson_by_bisection(4, 6), abs=1e-12)
+
+
+@pytest.mark.parametrize(("x", "n"), [(0, 1), (1, 1), (0, 7), (7, 7), (1, 2), (3, 10), (50, 100), (1, 1000),
+                                      (999, 1000), (12345, 54321)])
+def test_intervals_equal_the_definition_at_the_edges_and_between(x, n):
+    low, high = wilson_interval(x, n)
+    expected = wilson_by_bisection(x, n)
+    assert (low, high) == pytest.approx(expected, abs=1e-12)
+    assert 0.0 <= low <= x / n <= high <= 1.0
+    assert (low == 0.0) == (x == 0) and (high == 1.0) == (x == n)
+
+
+def test_an_interval_out_of_nothing_is_none_and_a_count_beyond_its_total_is_refused():
+    assert wilson_interval(0, 0) is None
+    with pytest.raises(ValueError, match="3 out of 2"):
+        wilson_interval(3, 2)
+
+
+def test_tails_by_hand():
+    assert upper_tail(1, 1, Fraction(1, 4)) == pytest.approx(0.25)
+    assert lower_tail(0, 1, Fraction(1, 4)) == pytest.approx(0.75)
+    assert upper_tail(2, 2, Fraction(1, 2)) == pytest.approx(0.25)
+    assert upper_tail(1, 2, Fraction(1, 2)) == pytest.approx(0.75)
+    assert lower_tail(0, 3, Fraction(1, 2)) == pytest.approx(0.125)
+    assert upper_tail(0, 5, Fraction(1, 3)) == 1.0 and lower_tail(5, 5, Fraction(1, 3)) == 1.0
+    assert upper_tail(3, 3, Fraction(1, 10)) == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize("p", [Fraction(0), Fraction(1), Fraction(1, 2), Fraction(46, 100), Fraction(1, 997),
+                               Fraction(996, 997)])
+def test_tails_equal_exact_sums(p):
+    for n in (1, 2, 5, 17, 60, 250):
+        for x in sorted({0, 1, n // 3, n // 2, n - 1, n}):
+            assert upper_tail(x, n, p) == pytest.approx(float(exact_upper(x, n, p)), abs=1e-13, rel=1e-9)
+            assert lower_tail(x, n, p) == pytest.approx(float(exact_lower(x, n, p)), abs=1e-13, rel=1e-9)
+
+
+def test_judgements_by_hand():
+    # 4 of 6 upheld against an average of 46%: P(X >= 4) = 0.26, nothing to remark.
+    assert compared_with_average(4, 6, Fraction(46, 100)) == EXPECTED
+    # 1 of 1 at an average of 1 in 40: P(X >= 1) is exactly 1/40, not below it.
+    assert compared_with_average(1, 1, Fraction(1, 40)) == EXPECTED
+    assert compared_with_average(1, 1, Fraction(1, 41)) == HIGHER
+    # 3 of 3 at an average of 10%: P(X >= 3) is exactly 1/1000: higher, not much higher.
+    assert compared_with_average(3, 3, Fraction(1, 10)) == HIGHER
+    assert compared_with_average(3, 3, Fraction(99, 1000)) == MUCH_HIGHER
+    # None of 10 at 50%: P(X <= 0) = 1/1024 < 1/1000.
+    assert compared_with_average(0, 10, Fraction(1, 2)) == MUCH_LOWER
+    assert compared_with_average(1, 10, Fraction(1, 2)) == LOWER  # 11/1024
+    assert compared_with_average(2, 10, Fraction(1, 2)) == EXPECTED  # 56/1024
+
+
+def test_judgements_at_averages_of_nought_and_one_and_without_cases_or_average():
+    assert compared_with_average(0, 5, Fraction(0)) == EXPECTED
+    assert compared_with_average(1, 5, Fraction(0)) == MUCH_HIGHER
+    assert compared_with_average(5, 5, Fraction(1)) == EXPECTED
+    assert compared_with_average(4, 5, Fraction(1)) == MUCH_LOWER
+    assert compared_with_average(0, 0, Fraction(1, 2)) is None
+    assert compared_with_average(3, 5, None) is None
+
+
+def test_judgements_equal_exact_arithmetic_on_many_counts_and_averages():
+    chance = random.Random(20)
+    averages = [Fraction(chance.randint(0, 1000), 1000) for _ in range(12)]
+    averages += [Fraction(1, 40), Fraction(1, 10), Fraction(1, 2), Fraction(37, 271)]
+    for p in averages:
+        for n in (1, 2, 3, 6, 10, 25, 80):
+            for x in range(n + 1):
+                assert compared_with_average(x, n, p) == exact_judgement(x, n, p), (x, n, p)
+
+
+def test_funnel_limits_separate_the_judged_from_the_expected():
+    for p in (Fraction(46, 100), Fraction(1, 20), Fraction(9, 10)):
+        for n in (1, 4, 19, 64, 300):
+            for tail, high_word, low_word in ((Fraction(1, 40), HIGHER, LOWER), (Fraction(1, 1000), MUCH_HIGHER, MUCH_LOWER)):
+                low, high = funnel_limits(n, p, tail)
+                for x in range(n + 1):
+                    judged = compared_with_average(x, n, p)
+                    beyond_high = x / n > high
+                    beyond_low = x / n < low
+                    if tail == Fraction(1, 40):
+                        assert beyond_high == (judged in (HIGHER, MUCH_HIGHER)), (x, n, p)
+                        assert beyond_low == (judged in (LOWER, MUCH_LOWER)), (x, n, p)
+                    else:
+                        assert beyond_high == (judged == high_word) and beyond_low == (judged == low_word), (x, n, p)
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory):
+    """A national export none of the other tests use (a seed of its own), as CSV."""
+    import sys
+
+    from ombudsman_cli.data.register import load_register
+
+    from .conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    from make_example_data import write_csv as write_export
+    from make_example_data import make_decisions
+
+    path = tmp_path_factory.mktemp("national") / "decisions.csv"
+    write_export(path, make_decisions(load_register(), [2020], per_year=6000, seed=2020_20))
+    return path
+
+
+COMPARED = {"uphold_rate": ("upheld", "investigated"), "compliance_rate": ("complied", "compliance_outcomes"),
+            "satisfactory_remedy_rate": ("satisfactory_remedies", "upheld")}
+
+
+def test_stats_json_and_csv_carry_intervals_and_judgements_equal_to_an_independent_computation(national, runner):
+    import csv
+    import io
+    import json
+
+    from ombudsman_cli.cli import cli
+
+    result = runner.invoke(cli, ["stats", "--decisions", str(national), "--year", "2020", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    judged = {word: 0 for word in (HIGHER, MUCH_HIGHER, LOWER, MUCH_LOWER, EXPECTED)}
+    for record in data["authorities"]:
+        group = data["averages"].get(record["authority_type"] or "")
+        for name, (count_field, total_field) in COMPARED.items():
+            x, n = record[count_field], record[total_field]
+            interval, judgement = record[f"{name}_interval"], record[f"{name}_vs_average"]
+            if n == 0:
+                assert interval is None and judgement is None
+                continue
+            assert interval == pytest.approx(wilson_by_bisection(x, n), abs=1e-12)
+            if group is None:
+                assert judgement is None
+                continue
+            # The pooled average, exactly: the group's count over its cases.
+            average = Fraction(group[count_field], group[total_field])
+            assert float(average) == pytest.approx(record[f"average_{name}"])
+            assert judgement == exact_judgement(x, n, average), (record["authority"], name)
+            judged[judgement] += 1
+    assert judged[EXPECTED] > 0 and judged[HIGHER] + judged[MUCH_HIGHER] + judged[LOWER] + judged[MUCH_LOWER] > 0
+    rows = {row["code"]: row for row in csv.DictReader(io.StringIO(runner.invoke(
+        cli, ["stats", "--decisions", str(national), "--year", "2020", "--format", "csv"]).output))}
+    exported = {row["code"]: row for row in csv.DictReader(io.StringIO(runner.invoke(
+        cli, ["export", "--decisions", str(national), "--year", "2020", "--format", "csv"]).output))}
+    for record in data["authorities"]:
+        for table in (rows, exported):
+            row = table[record["code"]]
+            for name in COMPARED:
+                interval = record[f"{name}_interval"]
+                low, high = row[f"{name}_low"], row[f"{name}_high"]
+                if interval is None:
+                    assert (low, high) == ("", "")
+                else:
+                    assert [float(low), float(high)] == pytest.approx(interval, abs=1e-12)
+                assert row[f"{name}_vs_average"] == (record[f"{name}_vs_average"] or "")
+
+
+def test_with_mean_averages_the_judgement_is_against_the_mean_the_letter_states(national, runner):
+    import json
+
+    from ombudsman_cli.cli import cli
+
+    result = runner.invoke(cli, ["stats", "--decisions", str(national), "--year", "2020", "--format", "json",
+                                 "--average", "mean"])
+    data = json.loads(result.output)
+    checked = 0
+    for record in data["authorities"]:
+        average = record["average_uphold_rate"]
+        if record["investigated"] and average is not None:
+            expected = exact_judgement(record["upheld"], record["investigated"], Fraction(average))
+            assert record["uphold_rate_vs_average"] == expected, record["authority"]
+            checked += 1
+    assert checked > 300
