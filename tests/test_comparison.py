@@ -237,3 +237,27 @@ def test_with_mean_averages_the_judgement_is_against_the_mean_the_letter_states(
             assert record["uphold_rate_vs_average"] == expected, record["authority"]
             checked += 1
     assert checked > 300
+
+
+def test_the_terminal_table_marks_only_what_is_beyond_chance(national, runner):
+    import json
+
+    from ombudsman_cli.cli import cli
+
+    data = json.loads(runner.invoke(cli, ["stats", "--decisions", str(national), "--year", "2020", "--format",
+                                          "json"]).output)
+    marks = {HIGHER: "▲", MUCH_HIGHER: "▲▲", LOWER: "▼", MUCH_LOWER: "▼▼", EXPECTED: ""}
+    checked = set()
+    for column, (name, (_, total_field)) in enumerate(COMPARED.items(), start=2):
+        for judgement, symbol in marks.items():
+            record = next((r for r in data["authorities"] if r[f"{name}_vs_average"] == judgement), None)
+            if record is None:
+                continue
+            checked.add(judgement)
+            result = runner.invoke(cli, ["stats", "--decisions", str(national), "--year", "2020", "--authority",
+                                         record["code"]], env={"COLUMNS": "120"})
+            line = next(line for line in result.output.splitlines() if record["authority"][:20] in line)
+            cell = line.split("│")[column]
+            assert cell.rstrip().endswith(f"of {record[total_field]:,}{' ' + symbol if symbol else ''}"), (name, cell)
+            assert "beyond the 95% funnel limits" in " ".join(result.output.split())
+    assert EXPECTED in checked and len(checked) >= 2, checked

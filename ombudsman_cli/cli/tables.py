@@ -17,7 +17,9 @@ if TYPE_CHECKING:  # the tables of check and stats, drawn after those have loade
     from ..data.validation import Problem
     from ..stats import AuthorityStatistics, Averages, Rate, YearStatistics
 
-ABOVE, BELOW, LEVEL = "▲", "▼", "="
+HIGHER_MARK, LOWER_MARK = "▲", "▼"
+# Only a difference beyond chance is marked: beyond the 95% funnel limits once, beyond the 99.8% twice.
+_MARKS = {"higher": HIGHER_MARK, "much_higher": HIGHER_MARK * 2, "lower": LOWER_MARK, "much_lower": LOWER_MARK * 2}
 
 
 def shown(text: str, limit: int | None = None) -> str:
@@ -31,10 +33,9 @@ def show_percent(value: Rate) -> str:
     return percent_text(value) or "n/a"
 
 
-def mark(value: Rate, average: Rate) -> str:
-    if value is None or average is None:
-        return " "
-    return ABOVE if value > average else BELOW if value < average else LEVEL
+def mark(judgement: str | None) -> str:
+    """The mark of a rate's judgement against its group's average (:meth:`AuthorityStatistics.vs_average`)."""
+    return _MARKS.get(judgement or "", "")
 
 
 def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Problem],
@@ -100,7 +101,8 @@ SMALL = "*"
 def _rate_cell(entry: AuthorityStatistics, name: str) -> str:
     value, average = entry.rate(name), entry.average(name)
     small = SMALL if entry.is_small(name) else ""
-    cell = f"{show_percent(value)}{small} of {entry.denominator(name):,} {mark(value, average)}\n[dim]avg {show_percent(average)}"
+    marked = mark(entry.vs_average(name))
+    cell = f"{show_percent(value)}{small} of {entry.denominator(name):,}{' ' + marked if marked else ''}\n[dim]avg {show_percent(average)}"
     last = entry.earlier(1)
     if last is not None:
         cell += f"\nlast yr {show_percent(last.rate(name))}"
@@ -112,8 +114,10 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
     table = Table(
         title=f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}",
         title_justify="left",
-        caption=f"{ABOVE} above, {BELOW} below, {LEVEL} level with the average of its comparison group; "
-        f"{SMALL} fewer than {statistics.few_cases} cases: read with care; n/a: nothing to divide by",
+        caption=f"{HIGHER_MARK} higher, {LOWER_MARK} lower than chance would give a council with as many cases at its "
+        f"comparison group's average (beyond the 95% funnel limits; {HIGHER_MARK * 2} {LOWER_MARK * 2} beyond 99.8%); "
+        f"unmarked: within them. {SMALL} fewer than {statistics.few_cases} cases: read with care; n/a: nothing to "
+        "divide by",
         caption_justify="left",
     )
     table.add_column("Authority", ratio=1, min_width=18, overflow="fold")
