@@ -131,6 +131,7 @@ class AuthorityStatistics:
     previous_years: list[AuthorityStatistics] = field(default_factory=list)
     #: A rate resting on fewer cases than this is flagged in letters and tables.
     few_cases: int = 10
+    _judgements: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def uphold_rate(self) -> Rate:
@@ -176,7 +177,10 @@ class AuthorityStatistics:
         """The rate ``name`` against its group's average by funnel limits (:func:`compared_with_average`):
         ``higher``, ``much_higher``, ``lower``, ``much_lower`` or ``expected``; ``None`` where it is out of
         nothing or there is no average."""
-        return compared_with_average(self._count(name), self.denominator(name) or 0, self.average(name))
+        if name not in self._judgements:  # exact tails: worked out once, asked for by every output
+            self._judgements[name] = compared_with_average(self._count(name), self.denominator(name) or 0,
+                                                           self.average(name))
+        return self._judgements[name]
 
     def _count(self, name: str) -> int:
         count = self.count(name)

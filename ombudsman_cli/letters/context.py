@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from fractions import Fraction
 from typing import Any
 
 from ..data.values import plural
@@ -51,6 +52,7 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
     name, numerator, counted, out_of = _SECTIONS[section]
     value, average = entry.rate(name), entry.average(name)
     count, total = getattr(entry.counts, numerator), entry.denominator(name) or 0
+    interval = entry.interval(name)
     words = {
         "defined": value is not None,
         "percent": percent_text(value),
@@ -60,6 +62,11 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
         "count": count,
         "total": total,
         "based_on": plural(total, out_of),
+        # The 95% interval ("30%" to "90%"), and the rate against the average by funnel limits: higher,
+        # much_higher, lower, much_lower, expected, or "" where there is nothing to judge.
+        "interval_low": percent_text(Fraction(interval[0])) if interval else "",
+        "interval_high": percent_text(Fraction(interval[1])) if interval else "",
+        "vs_average": entry.vs_average(name) or "",
     }
     if counted:
         words["decisions"] = plural(count, counted)

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from ..templates import describe_failure, sandboxed_environment, site_template_f
 from ..years import long_date
 from .columns import AUTHORITY_COLUMNS
 from .data import DataDescription, size_text, write_data
+from .funnel import Funnel, funnels, judgement_text
 from .letter_html import LetterConversions, with_chart
 
 MANIFEST = "manifest.csv"
@@ -126,7 +128,7 @@ def _build(statistics: YearStatistics, out: Path, letters: LetterConversions, te
         about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
                                 file_sha256(source) if source else None)
         downloads = write_data(statistics, staging / "data", about)
-        pages_writer = _PagesWriter(statistics, template_folder, staging, published, about)
+        pages_writer = _PagesWriter(statistics, pages, template_folder, staging, published, about)
         pages_writer.write_home_pages(pages, downloads)
         for page in pages:
             if page.word is not None:
@@ -288,10 +290,19 @@ def _render(environment: Any, name: str, target: Path, **context: Any) -> None:
     target.write_text(html, encoding="utf-8")
 
 
+def group_stem(group: str) -> str:
+    """``District Council`` -> ``district-council``: a comparison group's page."""
+    return "-".join(group.lower().split())
+
+
+def _interval_text(interval: tuple[float, float] | None) -> str:
+    return "" if interval is None else f"{percent_text(Fraction(interval[0]))} to {percent_text(Fraction(interval[1]))}"
+
+
 def _group_row(averages: Averages) -> dict[str, Any]:
     totals = averages.totals
     return {
-        "name": averages.name, "authorities": averages.authorities,
+        "name": averages.name, "authorities": averages.authorities, "href": f"groups/{group_stem(averages.name)}.html",
         "uphold_rate": averages.uphold_rate, "investigated": totals.investigated,
         "compliance_rate": averages.compliance_rate, "compliance_outcomes": totals.compliance_outcomes,
         "satisfactory_remedy_rate": averages.satisfactory_remedy_rate, "upheld": totals.upheld,
@@ -302,9 +313,13 @@ def _group_row(averages: Averages) -> dict[str, Any]:
 class _PagesWriter:
     """The pages from the site's templates, with what every page says (the year, the method, the publisher)."""
 
-    def __init__(self, statistics: YearStatistics, template_folder: Path, staging: Path, published: date | None,
-                 about: DataDescription) -> None:
+    def __init__(self, statistics: YearStatistics, pages: list[CouncilPage], template_folder: Path, staging: Path,
+                 published: date | None, about: DataDescription) -> None:
         self.statistics = statistics
+        self.by_code = {p.entry.authority.code: p for p in pages}
+        # Each comparison group's funnel plots, drawn once: a council's page marks itself on its group's.
+        self.funnels = {group: funnels(group, [p.entry for p in pages if p.entry.authority.group == group])
+                        for group in statistics.averages}
         self.staging = staging
         self.environment = _environment(template_folder)
         year = statistics.year
@@ -334,14 +349,36 @@ class _PagesWriter:
         for name in ("about.html", "accessibility.html"):
             _render(self.environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
         _render(self.environment, "data.html", staging / "data.html", root="", page="data", **common, downloads=downloads)
+        for group, drawn in self.funnels.items():
+            _render(self.environment, "group.html", staging / "groups" / f"{group_stem(group)}.html", root="../",
+                    page="group", **common, group=group, average=_group_row(statistics.averages[group]),
+                    funnels=[self._funnel(funnel, f"funnel-{funnel.rate}") for funnel in drawn])
+
+    def _funnel(self, funnel: Funnel, identifier: str, highlight: str | None = None) -> dict[str, Any]:
+        """A funnel plot for a template: its title, drawing and description, and (on the group's page, not a
+        council's, which marks ``highlight`` in it) its table's rows."""
+        pages = self.by_code
+        rows = [] if highlight else [{"name": point.name, "href": f"councils/{pages[point.code].stem}.html" if point.code in pages else None,
+                 "total": point.total, "count": point.count, "rate": percent_text(Fraction(point.count, point.total)),
+                 "interval": _interval_text(pages[point.code].entry.interval(funnel.rate)) if point.code in pages else "",
+                 "judgement": judgement_text(point.judgement)}
+                for point in sorted(funnel.points, key=lambda p: p.name)]
+        marked = next((p for p in funnel.points if p.code == highlight), None)
+        return {"rate": funnel.rate, "title": funnel.title, "svg": funnel.svg(identifier, highlight),
+                "description": funnel.description(marked), "out_of": funnel.out_of, "rows": rows,
+                "average": percent_text(funnel.average)}
 
     def write_council_page(self, page: CouncilPage) -> None:
         entry, figures = page.entry, page.figures
+        group = entry.authority.group or ""
+        compared = [self._funnel(funnel, f"funnel-{funnel.rate}", entry.authority.code)
+                    for funnel in self.funnels.get(group, []) if any(p.code == entry.authority.code for p in funnel.points)]
         _render(self.environment, "council.html", self.staging / "councils" / f"{page.stem}.html", root="../",
                 page="council", **self.common, council=entry.authority, figures=figures, counts=entry.counts,
                 chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
-                small=[n for n in RATE_NAMES if entry.is_small(n)])
+                small=[n for n in RATE_NAMES if entry.is_small(n)], funnels=compared,
+                group_href=f"groups/{group_stem(group)}.html" if group in self.funnels else None)
 
 
 def build_date() -> date:
