@@ -4,6 +4,7 @@ definition rather than by its closed form)."""
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from fractions import Fraction
@@ -261,3 +262,71 @@ def test_the_terminal_table_marks_only_what_is_beyond_chance(national, runner):
             assert cell.rstrip().endswith(f"of {record[total_field]:,}{' ' + symbol if symbol else ''}"), (name, cell)
             assert "beyond the 95% funnel limits" in " ".join(result.output.split())
     assert EXPECTED in checked and len(checked) >= 2, checked
+
+
+@pytest.fixture(scope="module")
+def national_site(national, tmp_path_factory):
+    from click.testing import CliRunner
+
+    from ombudsman_cli.cli import cli
+
+    out = tmp_path_factory.mktemp("national-site") / "site"
+    result = CliRunner().invoke(cli, ["site", "--decisions", str(national), "--year", "2020", "--out", str(out),
+                                      "--letters", str(out.parent / "no-letters")])
+    assert result.exit_code == 0, result.output
+    stats = CliRunner().invoke(cli, ["stats", "--decisions", str(national), "--year", "2020", "--format", "json"])
+    return out, json.loads(stats.output)
+
+
+def test_each_group_page_has_a_funnel_plot_and_a_table_for_each_rate_equal_to_an_independent_computation(national_site):
+    import html as html_module
+    import re
+
+    out, data = national_site
+    page = (out / "groups" / "district-council.html").read_text()
+    districts = [r for r in data["authorities"] if r["authority_type"] == "District Council"]
+    group = data["averages"]["District Council"]
+    words = {EXPECTED: "Within the expected range", HIGHER: "Higher than expected", LOWER: "Lower than expected",
+             MUCH_HIGHER: "Well above the expected range", MUCH_LOWER: "Well below the expected range"}
+    for name, (count_field, total_field) in COMPARED.items():
+        assert f'id="{name}"' in page
+        table = page.split(f'id="{name}-caption"')[1].split("</table>")[0]
+        rows = re.findall(r'<tr><th scope="row"><a href="[^"]+">([^<]+)</a></th><td class="numeric">(\d+)</td>'
+                          r'<td class="numeric">(\d+)%</td><td class="numeric">(\d+)% to (\d+)%</td><td>([^<]+)</td></tr>',
+                          table)
+        with_cases = [r for r in districts if r[total_field]]
+        assert len(rows) == len(with_cases)
+        by_name = {r["authority"]: r for r in with_cases}
+        average = Fraction(group[count_field], group[total_field])
+        for council, total, rate, low, high, judged in rows:
+            record = by_name[html_module.unescape(council)]
+            x, n = record[count_field], record[total_field]
+            assert int(total) == n and int(rate) == math.floor(Fraction(x * 100, n) + Fraction(1, 2))
+            expected_low, expected_high = wilson_by_bisection(x, n)
+            assert int(low) == math.floor(expected_low * 100 + 0.5) and int(high) == math.floor(expected_high * 100 + 0.5)
+            assert judged == words[exact_judgement(x, n, average)]
+    # The drawing: titled and described, drawn twice (wide and for a phone), a filled dot for each distinct
+    # position beyond the limits.
+    drawings = re.findall(r'<svg [^>]*class="chart funnel chart--(wide|narrow)"[^>]*role="img".*?</svg>', page, re.S)
+    assert drawings == ["wide", "narrow"] * 3
+    uphold = page.split('id="uphold_rate"')[1].split("</figure>")[0]
+    beyond = {(r["upheld"], r["investigated"]) for r in districts
+              if r["investigated"] and r["uphold_rate_vs_average"] not in (None, EXPECTED)}
+    wide = uphold.split("</svg>")[0]
+    assert wide.count('fill="#0b0c0c" stroke="#0b0c0c"') == len(beyond)
+    assert "<title" in wide and "<desc" in wide and "share a dot" in wide
+
+
+def test_a_council_page_gives_each_rate_its_interval_and_circles_the_council_on_its_groups_funnels(national_site):
+    out, data = national_site
+    record = next(r for r in data["authorities"] if r["authority"] == "Bassetlaw District Council")
+    page = (out / "councils" / "bassetlaw-district-council.html").read_text()
+    low, high = (math.floor(v * 100 + 0.5) for v in record["uphold_rate_interval"])
+    assert f"upheld (95% interval {low}% to {high}%)" in page
+    sentence = {EXPECTED: "within the range we would expect by chance", HIGHER: "is above the range",
+                MUCH_HIGHER: "is well above the range", LOWER: "is below the range",
+                MUCH_LOWER: "is well below the range"}[record["uphold_rate_vs_average"]]
+    assert sentence in page.split("Complaints upheld</h3>")[1].split("</p>")[0]
+    assert page.count('stroke="#1d70b8" stroke-width="3"') == 6  # three plots, each drawn twice
+    assert "Marked: Bassetlaw District Council" in page
+    assert 'href="../groups/district-council.html"' in page
