@@ -131,3 +131,30 @@ TAYLOR = Contact(title="Mr", surname="Taylor", job_title="Chief Executive")
 from .fakes import fake_soffice  # noqa: E402, F401 - the stand-in LibreOffice, as a fixture for every test
 
 pytest_plugins = ["tests.mail_fixtures"]  # letters to send, a mail server, a certificate
+
+
+def write_national_export(path: Path) -> Path:
+    """A national export for 2019/20 that no other test uses (a seed of its own), with three councils far from
+    their groups' averages, so that funnel judgements of every kind occur: Leeds upholds all of 40
+    complaints, Cornwall none of 40, and Adur had put right every one of 25 it had upheld."""
+    import datetime
+    import sys
+
+    from ombudsman_cli.data.register import load_register
+
+    sys.path.insert(0, str(ROOT / "examples"))
+    from make_example_data import make_decisions
+    from make_example_data import write_csv as write_export
+
+    rows = make_decisions(load_register(), [2020], per_year=6000, seed=2020_20)
+    received, decided = datetime.datetime(2019, 3, 1), datetime.datetime(2019, 6, 3)
+    extreme = [("Leeds City Council", "Metropolitan Borough", "Upheld", "no", 40),
+               ("Cornwall Council", "Unitary Council", "Not upheld", "", 40),
+               ("Adur District Council", "District Council", "Upheld", "yes", 25)]
+    serial = 0
+    for council, group, outcome, remedy, count in extreme:
+        for _ in range(count):
+            serial += 1
+            rows.append([f"EX {serial:06d}", council, group, "Housing", received, decided, outcome, remedy, "", None])
+    write_export(path, rows)
+    return path

@@ -42,7 +42,7 @@ from ..letters.context import letter_context, one_decimal, percent_text
 from ..letters.manifest import file_sha256
 from ..models import Contact
 from ..naming import file_stems
-from ..stats import RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
+from ..stats import COMPARED_RATES, RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
 from ..templates import describe_failure, sandboxed_environment, site_template_folder
 from ..years import long_date
 from .columns import AUTHORITY_COLUMNS
@@ -290,6 +290,16 @@ def _render(environment: Any, name: str, target: Path, **context: Any) -> None:
     target.write_text(html, encoding="utf-8")
 
 
+# A rate's judgement in the table of councils: its mark, its words for a screen reader, its order when sorted.
+_JUDGED_MARKS = {
+    "much_higher": {"mark": "▲▲", "words": "well above the expected range", "rank": 2},
+    "higher": {"mark": "▲", "words": "higher than expected", "rank": 1},
+    "expected": {"mark": "", "words": "", "rank": 0},
+    "lower": {"mark": "▼", "words": "lower than expected", "rank": -1},
+    "much_lower": {"mark": "▼▼", "words": "well below the expected range", "rank": -2},
+}
+
+
 def group_stem(group: str) -> str:
     """``District Council`` -> ``district-council``: a comparison group's page."""
     return "-".join(group.lower().split())
@@ -342,6 +352,7 @@ class _PagesWriter:
             "compliance_rate": p.entry.compliance_rate, "compliance_outcomes": p.entry.counts.compliance_outcomes,
             "satisfactory_remedy_rate": p.entry.satisfactory_remedy_rate, "upheld": p.entry.counts.upheld,
             "upheld_per_100k": p.entry.upheld_per_100k, "small": [n for n in RATE_NAMES if p.entry.is_small(n)],
+            "judged": {n: _JUDGED_MARKS.get(p.entry.vs_average(n) or "") for n in COMPARED_RATES},
         } for p in sorted(pages, key=lambda p: p.entry.authority.name)]
         _render(self.environment, "index.html", staging / "index.html", root="", page="home", **common,
                 national=_group_row(statistics.national), groups=groups, councils=councils,

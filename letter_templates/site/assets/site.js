@@ -20,6 +20,7 @@
   var order = described ? described[3] : "";
   var shown = rows.length;
   var fewLast = document.getElementById("filter-few-last");
+  var judgedFirst = document.getElementById("sort-judged");
 
   function describe() {
     if (!caption || !described) { return; }
@@ -37,23 +38,34 @@
   function sortBy(index, direction) {
     var kind = headings[index].getAttribute("data-sort");
     var last = fewLast && fewLast.checked && kind === "number";
+    var judged = judgedFirst && judgedFirst.checked && headings[index].hasAttribute("data-judged");
+    var sign = direction === "ascending" ? 1 : -1;
     rows.sort(function (a, b) {
       var x = value(a, index, kind), y = value(b, index, kind);
       if (last) {
         var fewA = a.cells[index].hasAttribute("data-few"), fewB = b.cells[index].hasAttribute("data-few");
         if (fewA !== fewB) { return fewA ? 1 : -1; }
       }
+      if (judged) {
+        // The standing against the average (2: well above ... -2: well below; none: last), then the rate.
+        var rankA = a.cells[index].getAttribute("data-judged"), rankB = b.cells[index].getAttribute("data-judged");
+        if (rankA !== rankB) {
+          if (rankA === null) { return 1; }
+          if (rankB === null) { return -1; }
+          return (parseInt(rankA, 10) - parseInt(rankB, 10)) * sign;
+        }
+      }
       if (x === y) { return value(a, 0, "text") < value(b, 0, "text") ? -1 : 1; }
       if (x === null) { return 1; }
       if (y === null) { return -1; }
-      return (x < y ? -1 : 1) * (direction === "ascending" ? 1 : -1);
+      return (x < y ? -1 : 1) * sign;
     });
     rows.forEach(function (row) { body.appendChild(row); });
     headings.forEach(function (heading, i) {
       if (i === index) { heading.setAttribute("aria-sort", direction); } else { heading.removeAttribute("aria-sort"); }
     });
-    order = ", in " + direction + " order of " + headings[index].textContent.trim().toLowerCase() +
-      (last ? ", rates on few cases last" : "");
+    order = ", in " + direction + " order of " + (judged ? "standing against the average, then " : "") +
+      headings[index].textContent.trim().toLowerCase() + (last ? ", rates on few cases last" : "");
     describe();
   }
 
@@ -92,9 +104,11 @@
     form.addEventListener("submit", function (event) { event.preventDefault(); });
     name.addEventListener("input", filter);
     group.addEventListener("change", filter);
-    fewLast.addEventListener("change", function () {
-      var sorted = headings.findIndex(function (heading) { return heading.hasAttribute("aria-sort"); });
-      if (sorted >= 0) { sortBy(sorted, headings[sorted].getAttribute("aria-sort")); }
+    [fewLast, judgedFirst].forEach(function (box) {
+      box.addEventListener("change", function () {
+        var sorted = headings.findIndex(function (heading) { return heading.hasAttribute("aria-sort"); });
+        if (sorted >= 0) { sortBy(sorted, headings[sorted].getAttribute("aria-sort")); }
+      });
     });
   }
 }());
