@@ -302,6 +302,8 @@ def cli() -> None:
       ombudsman export --year 2020       the figures for the public map (CSV or JSON)
       ombudsman send --year 2020         email the letters (a dry run until --send)
       ombudsman site --year 2020         publish the figures and letters as a website
+      ombudsman compare --year 2020 --published site/2020/data/ombudsman-2020.json
+                                         what changed since the year was published
 
     \b
     Files come from ./ombudsman.toml (or --config FILE); options on the command line win.

@@ -136,3 +136,89 @@ def _sorted(entries: list[Any], field: str) -> list[Any]:
         return (value is None, -(value or 0), entry.authority.name)
 
     return sorted(entries, key=key)
+
+
+@cli.command()
+@input_options
+@year_option
+@click.option("--published", "published_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="The JSON or SQLite download of the site as published (data/ombudsman-<year>.json or .db).")
+@average_option
+@format_option("table", "json")
+@skip_invalid_option
+def compare(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
+            authorities_path: Path | None, year: BusinessYear | None, published_path: Path, average: str | None,
+            output_format: str, skip_invalid: bool) -> None:
+    """List every figure that changed since the year's figures were published.
+
+    Decisions are corrected after publication. The figures now (from the export, as 'export' gives them)
+    against the site's own download of the year as published: each changed figure with its council, the
+    value published and the value now, and councils added or removed. Exits 0 when nothing changed, 1 when
+    something did, 2 when the comparison cannot be made.
+
+    \b
+    Examples:
+      ombudsman compare --year 2020 --published site/2020/data/ombudsman-2020.json
+      ombudsman compare --year 2020 --published ombudsman-2020.db --format json
+    """
+    import sys
+
+    from ..errors import OmbudsmanError
+    from ..revisions import compare_published, read_published
+
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    try:
+        statistics = session.statistics(year, skip_invalid, average)
+        published = read_published(published_path, statistics.year.end_year)
+    except OmbudsmanError as error:  # 1 means "changed" here, as diff's does: trouble is 2
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(2)
+    revisions = compare_published(published, statistics, str(published_path))
+    if output_format == "json":
+        from ..output import to_json
+
+        click.echo(to_json(revisions.to_dict()), nl=False)
+    else:
+        _print_revisions(revisions)
+    sys.exit(1 if revisions.any else 0)
+
+
+def _print_revisions(revisions: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .tables import shown
+
+    console = Console()
+    if not revisions.any:
+        console.print(f"No figure has changed since {shown(revisions.source)} was published.")
+        return
+    councils = len(revisions.councils())
+    console.print(f"{len(revisions.changed):,} figure(s) changed for {councils:,} council(s) since "
+                  f"{shown(revisions.source)} was published.")
+    if revisions.changed:
+        table = Table("Council", "Statistic", "Published", "Now", title_justify="left")
+        groups_shown = set()
+        for revision in revisions.changed:
+            if revision.of_group:  # the same change for every council of the group: shown once (JSON lists each)
+                key = (revision.group, revision.statistic)
+                if key in groups_shown:
+                    continue
+                groups_shown.add(key)
+                name = f"{revision.group}s (the group's average)"
+            else:
+                name = revision.authority
+            table.add_row(shown(name), revision.statistic, _value(revision.published), _value(revision.now))
+        console.print(table)
+    for word, councils_listed in (("Added", revisions.added), ("Removed", revisions.removed)):
+        for council in councils_listed:
+            console.print(f"{word}: {shown(council['authority'])} ({council['code']})")
+
+
+def _value(value: Any) -> str:
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
