@@ -338,6 +338,7 @@ def _rate_section(document: docx.Document, heading: str, variable: str, lines: d
     followed = bool(lines.get("after")) and not generic
     if generic:
         _kept(document.add_paragraph(f"{lines['rate']}{{% if {variable}.has_average %}} {average}{{% endif %}}"
+                                     f"{_expected_range(variable)}"
                                      f"{{% if {variable}.small %}} {caution}{{% endif %}}{lines.get('inline', '')}"))
         count = f"{lines['count']} " if "count" in lines else ""
         _kept(document.add_paragraph(f"{count}{basis}{{{{ period_between }}}}."), last=not followed)
@@ -360,6 +361,18 @@ def _rate_section(document: docx.Document, heading: str, variable: str, lines: d
         _kept(document.add_paragraph(f"{basis}{{{{ period }}}}"), last=not followed)
     for extra in lines.get("after", []) if not generic else []:
         _kept(document.add_paragraph(extra), last=extra == lines["after"][-1])
+
+
+def _expected_range(variable: str) -> str:
+    """Whether the rate is within the range chance gives an authority with as many cases at its group's
+    average (the funnel limits): the letter's own words for each judgement."""
+    judged = f"{variable}.vs_average"
+    cases = "for an authority with this number of cases"
+    return (f'{{% if {judged} == "expected" %}} That is within the range we would expect by chance {cases}.'
+            f'{{% elif {judged} in ("higher", "much_higher") %}} That is {{% if {judged} == "much_higher" %}}well '
+            f'{{% endif %}}above the range we would expect by chance {cases}.'
+            f'{{% elif {judged} in ("lower", "much_lower") %}} That is {{% if {judged} == "much_lower" %}}well '
+            f'{{% endif %}}below the range we would expect by chance {cases}.{{% endif %}}')
 
 
 def _statistics_page(document: docx.Document, generic: bool) -> None:
@@ -585,7 +598,9 @@ def _more_statistics(document: docx.Document) -> None:
             "The year before ({{ trend.year_before }})"],
            ["{{ row.label }}", "{{ row.this_year }}", "{{ row.last_year }}", "{{ row.year_before }}"],
            "for row in trend.rows", [7.0, 3.0, 3.0, 3.0], figures={1, 2, 3})
-    _kept(document.add_paragraph("A dash means there was no figure for that year."), last=True)
+    # Under the table, any change of method within its years ([[notes]] in the config).
+    _kept(document.add_paragraph("A dash means there was no figure for that year.{% for note in trend.notes %} "
+                                 "{{ note }}{% endfor %}"), last=True)
     _tag(document, "endif")
     document.add_paragraph("Decisions by outcome", style="Heading 2")
     _table(document, "Decisions by outcome", "The number of decisions we made about your authority, by outcome.",

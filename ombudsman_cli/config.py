@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .models import MethodNote
 
 CONFIG_NAME = "ombudsman.toml"
 
@@ -107,6 +108,8 @@ class Settings:
                                          "Chair, Commission for Local Administration in England")
     #: Where the published site goes; ``{year}`` as for letters.
     site_dir: Path = Path("site/{year}")
+    #: Changes of method or definition (``[[notes]]``), in the order of the file.
+    notes: tuple[MethodNote, ...] = ()
     email: MailSettings = field(default_factory=MailSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
 
@@ -145,8 +148,12 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     sections: dict[str, dict[str, Any]] = {"email": {}, "site": {}}
     base = source.parent
     for section, body in data.items():
+        if section == "notes":
+            values["notes"] = _notes(source, body)
+            continue
         if section not in _KEYS or not isinstance(body, dict):
-            raise UsageError(f"{source}: unknown section [{section}]; expected {', '.join(f'[{s}]' for s in _KEYS)}")
+            raise UsageError(f"{source}: unknown section [{section}]; expected {', '.join(f'[{s}]' for s in _KEYS)} "
+                             "or [[notes]]")
         for key, value in body.items():
             name = _KEYS[section].get(key)
             if section == "email" and key == "password":
@@ -165,6 +172,40 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     known = {f.name for f in fields(Settings)}
     assert set(values) <= known
     return replace(Settings(), **values, email=MailSettings(**sections["email"]), site=SiteSettings(**sections["site"]))
+
+
+# The statistics a method note may name (those of stats.RATE_NAMES; stats itself is not imported here).
+NOTE_STATISTICS = ("uphold_rate", "compliance_rate", "satisfactory_remedy_rate", "upheld_per_100k")
+
+
+def _notes(source: Path, body: Any) -> tuple[MethodNote, ...]:
+    """``[[notes]]``: each a ``year`` (2023, or "2022/23"), a ``text`` and an optional ``statistic``."""
+    from .years import parse_business_year
+
+    example = '[[notes]] year = 2023, text = "From 2022/23 we ...", statistic = "uphold_rate" (optional)'
+    if not isinstance(body, list):
+        raise UsageError(f"{source}: notes must be written [[notes]], one table per note: {example}")
+    notes = []
+    for number, note in enumerate(body, start=1):
+        where = f"{source}: note {number} in [[notes]]"
+        if not isinstance(note, dict):
+            raise UsageError(f"{where} must be a table: {example}")
+        unknown = set(note) - {"year", "text", "statistic"}
+        if unknown:
+            raise UsageError(f"{where}: unknown setting {sorted(unknown)[0]!r}; expected year, text, statistic")
+        year, text, statistic = note.get("year"), note.get("text"), note.get("statistic")
+        if isinstance(year, bool) or not isinstance(year, (int, str)):
+            raise UsageError(f"{where} needs a year, such as 2023 or \"2022/23\"")
+        try:
+            end_year = parse_business_year(str(year)).end_year
+        except UsageError as error:
+            raise UsageError(f"{where}: {error}") from None
+        if not isinstance(text, str) or not text.strip():
+            raise UsageError(f"{where} needs a text in quotes saying what changed")
+        if statistic is not None and statistic not in NOTE_STATISTICS:
+            raise UsageError(f"{where}: statistic {statistic!r} is not one of {', '.join(NOTE_STATISTICS)}")
+        notes.append(MethodNote(end_year, text.strip(), statistic))
+    return tuple(notes)
 
 
 def _convert(source: Path, section: str, key: str, name: str, value: Any, base: Path) -> Any:

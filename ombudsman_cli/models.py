@@ -35,3 +35,18 @@ class Signatory:
     job_titles: tuple[str, ...] = ("Local Government and Social Care Ombudsman",
                                    "Chair, Commission for Local Administration in England")
 
+
+
+@dataclass(frozen=True)
+class MethodNote:
+    """A change of method or definition (``[[notes]]`` in the config): shown wherever the years around it are
+    compared, so that nobody reads a break in method as a change in performance."""
+
+    #: The business year's end year from which the method changed (2023: 2022/23).
+    year: int
+    text: str
+    #: The statistic it concerns (``uphold_rate``, ...), or ``None`` for every one.
+    statistic: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"year": self.year, "text": self.text, "statistic": self.statistic}

@@ -17,6 +17,7 @@ from .comparison import compared_with_average, wilson_interval
 from .data.register import GROUP_LABELS, Authority, Register
 from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
 from .errors import UsageError
+from .models import MethodNote
 from .years import BusinessYear
 
 AverageMethod = Literal["pooled", "mean"]
@@ -257,6 +258,8 @@ class YearStatistics:
     averages: dict[str, Averages]
     national: Averages
     few_cases: int = 10
+    #: The changes of method in this year and the two before it (the years its tables compare).
+    notes: tuple[MethodNote, ...] = ()
 
     def find(self, code: str) -> AuthorityStatistics:
         for entry in self.authorities:
@@ -270,6 +273,7 @@ class YearStatistics:
             "year": self.year.end_year,
             "period": {"start": self.year.start.isoformat(), "end": self.year.end.isoformat()},
             "average_method": self.average_method,
+            "notes": [note.to_dict() for note in self.notes],
         }
 
     def export_records(self) -> list[dict[str, Any]]:
@@ -296,12 +300,14 @@ def compute_statistics(
     average_method: AverageMethod = "pooled",
     trend_years: int = 2,
     few_cases: int = 10,
+    notes: Iterable[MethodNote] = (),
 ) -> YearStatistics:
     """Figures for ``year`` from validated ``records`` (see :func:`ombudsman_cli.data.validation.validate`).
 
     Every authority active in the year appears, with zero counts if it had no decisions, and so does
     any other authority with decisions or compliance outcomes in the year. Each authority also carries
-    its figures for up to ``trend_years`` earlier years that have decisions in ``records``.
+    its figures for up to ``trend_years`` earlier years that have decisions in ``records``. Of ``notes``
+    (changes of method), those of this year and the ``trend_years`` before it are kept with the figures.
     """
     if average_method not in AVERAGE_METHODS:
         raise UsageError(f"average method {average_method!r} is not one of {', '.join(AVERAGE_METHODS)}")
@@ -312,6 +318,7 @@ def compute_statistics(
         for n in range(1, trend_years + 1)
         if year.end_year - n in years_with_data
     ]
+    current.notes = tuple(n for n in notes if year.end_year - trend_years <= n.year <= year.end_year)
     for entry in current.authorities:
         entry.previous_years = []
         for statistics in earlier:

@@ -230,7 +230,7 @@ class Session:
         decisions, year = self.decisions_for_year(year, skip_invalid)
         return compute_statistics(decisions.records, self.register, year,
                                   cast("AverageMethod", average or self.settings.average),
-                                  few_cases=self.settings.few_cases)
+                                  few_cases=self.settings.few_cases, notes=self.settings.notes)
 
     def inputs(self) -> list[Path]:
         """Every file this run reads, so that no output overwrites one."""

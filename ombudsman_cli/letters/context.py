@@ -8,14 +8,15 @@ each figure into the text that goes in its place. Every variable a template may 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 from typing import Any
 
 from ..data.values import plural
-from ..models import CHIEF_EXECUTIVE, Contact, Signatory
+from ..models import CHIEF_EXECUTIVE, Contact, MethodNote, Signatory
 from ..stats import AuthorityStatistics, Rate, half_up, percent
-from ..years import long_date
+from ..years import BusinessYear, long_date
 
 
 def percent_text(value: Rate) -> str:
@@ -89,9 +90,19 @@ def _figure(entry: AuthorityStatistics | None, name: str) -> str:
     return text or NO_DATA
 
 
-def _trend(entry: AuthorityStatistics) -> dict[str, Any]:
+def _note_text(note: MethodNote) -> str:
+    """``Change of method in 2022/23 (complaints upheld): ...``: a method note as the tables show it."""
+    statistic = dict(_TREND_ROWS).get(note.statistic or "")
+    about = f" ({statistic[0].lower()}{statistic[1:]})" if statistic else ""
+    return f"Change of method in {BusinessYear(note.year).label}{about}: {note.text}"
+
+
+def _trend(entry: AuthorityStatistics, notes: Sequence[MethodNote]) -> dict[str, Any]:
     last, before = entry.earlier(1), entry.earlier(2)
+    # The changes of method within the table's three years, so that a break is not read as a change.
+    first = entry.year.end_year - 2
     return {
+        "notes": [_note_text(n) for n in notes if first <= n.year <= entry.year.end_year],
         "shown": last is not None or before is not None,
         # Whether the export has any figures for the council in each earlier year.
         "has_last_year": last is not None,
@@ -142,8 +153,10 @@ def letter_context(
     contact: Contact | None = None,
     chart: bool = True,
     signatory: Signatory | None = None,
+    notes: Sequence[MethodNote] = (),
 ) -> dict[str, Any]:
-    """Every variable the letter templates use, for one authority's figures."""
+    """Every variable the letter templates use, for one authority's figures; ``notes``, the changes of method
+    (:attr:`YearStatistics.notes`), go under the three-year table."""
     counts = entry.counts
     year = entry.year
     contact = contact or Contact()
@@ -178,7 +191,7 @@ def letter_context(
             "population": f"{entry.authority.population:,}" if entry.authority.population else NOT_AVAILABLE,
             "small": entry.is_small("upheld_per_100k"),
         },
-        "trend": _trend(entry),
+        "trend": _trend(entry, notes),
         "decisions": plural(counts.decisions, "decision"),
         "outcomes": [{"outcome": outcome, "decisions": n} for outcome, n in counts.outcomes.items()],
         "categories": {

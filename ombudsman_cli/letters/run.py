@@ -118,7 +118,8 @@ def plan_letters(
     stems = file_stems([e.authority for e in chosen])
     planned = []
     for entry in chosen:
-        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory)
+        context = letter_context(entry, letter_date, contacts.get(entry.authority.code), chart, signatory,
+                                 statistics.notes)
         planned.append(PlannedLetter(entry, f"{stems[entry.authority.code]}.docx", context, selected=bool(codes)))
     return planned
 

@@ -124,7 +124,7 @@ def _build(statistics: YearStatistics, out: Path, letters: LetterConversions, te
         # The letters convert in worker processes while this one writes everything else (most of the time
         # a site takes); each council's page is written once its letter is ready.
         for page in pages:
-            page.figures = letter_context(page.entry, day, Contact())
+            page.figures = letter_context(page.entry, day, Contact(), notes=statistics.notes)
         about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
                                 file_sha256(source) if source else None)
         downloads = write_data(statistics, staging / "data", about)
