@@ -45,3 +45,8 @@ def file_stems(authorities: Sequence[Authority]) -> dict[str, str]:
         taken.add(candidate)
         stems[authority.code] = candidate
     return stems
+
+
+def group_stem(group: str) -> str:
+    """``District Council`` -> ``district-council``: a comparison group's page on the site, and its anchor."""
+    return "-".join(group.lower().split())

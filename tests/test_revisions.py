@@ -87,3 +87,34 @@ def test_a_download_of_another_year_or_not_a_download_is_refused_with_exit_2(pub
                                      "--published", str(path)])
         assert result.exit_code == 2, result.output
         assert path.name in result.output and "a bug" not in result.output
+
+
+def test_the_site_publishes_the_revisions_and_links_them_from_each_changed_councils_page(published, runner, tmp_path):
+    first = tmp_path / "first.json"
+    first.write_bytes((published / "site" / "data" / "ombudsman-2020.json").read_bytes())
+    out = tmp_path / "site"
+    result = runner.invoke(cli, ["site", "--decisions", str(published / "after.csv"), "--year", "2020", "--out",
+                                 str(out), "--letters", str(tmp_path / "none"), "--published", str(first)])
+    assert result.exit_code == 0, result.output
+    page = (out / "revisions.html").read_text()
+    assert "first.json" in page and "Revisions to the figures for 2019/20" in page
+    bassetlaw = page.split('id="E07000171"')[1].split("</table>")[0]
+    assert "<th scope=\"row\">Upheld</th><td class=\"numeric\">2</td><td class=\"numeric\">3</td>" in bassetlaw
+    assert "<th scope=\"row\">Uphold rate</th><td class=\"numeric\">66.7%</td><td class=\"numeric\">100.0%</td>" in bassetlaw
+    assert 'id="district-council"' in page  # the group's average, once
+    council = (out / "councils" / "bassetlaw-district-council.html").read_text()
+    assert 'href="../revisions.html#E07000171"' in council
+    adur = (out / "councils" / "adur-district-council.html").read_text()  # only its group's average changed
+    assert 'href="../revisions.html#district-council"' in adur
+    kent = (out / "councils" / "kent-county-council.html").read_text()
+    assert "revisions.html" not in kent
+    assert 'href="revisions.html"' in (out / "index.html").read_text()
+    # Nothing changed: the page says so; without --published there is no page.
+    result = runner.invoke(cli, ["site", "--decisions", str(published / "before.csv"), "--year", "2020", "--out",
+                                 str(tmp_path / "same"), "--letters", str(tmp_path / "none"), "--published", str(first)])
+    assert result.exit_code == 0 and "No figure has changed" in (tmp_path / "same" / "revisions.html").read_text()
+    assert not (published / "site" / "revisions.html").exists()
+    # A download of another year is refused before anything is written.
+    result = runner.invoke(cli, ["site", "--decisions", str(published / "after.csv"), "--year", "2021", "--out",
+                                 str(tmp_path / "wrong"), "--letters", str(tmp_path / "none"), "--published", str(first)])
+    assert result.exit_code == 1 and "not 2021" in result.output and not (tmp_path / "wrong").exists()

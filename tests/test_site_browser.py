@@ -8,6 +8,7 @@ width. Then the script's sorting and filtering, which must keep the page accessi
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -269,3 +270,22 @@ def test_funnel_plots_pass_axe_core_and_their_text_is_readable(national_site, br
             "return Array.from(document.querySelectorAll('svg.funnel')).filter(s => s.getBoundingClientRect().width > 0)"
             ".flatMap(s => Array.from(s.querySelectorAll('text')).map(t => t.getBoundingClientRect().height));")
         assert sizes and min(sizes) >= 11, (page, min(sizes))
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_revisions_page_passes_axe_core(site, browser, tmp_path, width):
+    """Issue 20: the site built again on corrected figures, against its first build's download."""
+    from click.testing import CliRunner
+
+    data = site / "data" / "ombudsman-2020.json"
+    first = json.loads(data.read_text())
+    code, record = next(iter(first["authorities"].items()))
+    record["upheld"] = (record["upheld"] or 0) + 1  # as if a decision had been corrected since
+    (tmp_path / "first.json").write_text(json.dumps(first))
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["site", "--decisions", str(site.parent / "d.csv"), "--year", "2020", "--out",
+                                      str(out), "--letters", str(tmp_path / "none"), "--published",
+                                      str(tmp_path / "first.json")])
+    assert result.exit_code == 0, result.output
+    assert f'id="{code}"' in (out / "revisions.html").read_text()
+    assert violations(browser, (out / "revisions.html").as_uri(), WIDTHS[width]) == []

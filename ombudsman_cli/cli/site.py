@@ -38,12 +38,15 @@ from .base import (
 @click.option("--serve", is_flag=True, help="Then serve the site on localhost for a preview (Ctrl-C stops it).")
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
               help="Port for --serve (0: any free one).")
+@click.option("--published", "published_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The JSON or SQLite download of the year's site as first published: add a page of revisions.")
 @average_option
 @format_option("text", "json")
 @skip_invalid_option
 def site(config_path: Path | None, decisions_path: Path | None, sheet: str | None, authorities_path: Path | None,
          year: BusinessYear | None, out_dir: Path | None, letters_dir: Path | None, templates_dir: Path | None,
-         jobs: int | None, serve: bool, port: int, average: str | None, output_format: str, skip_invalid: bool) -> None:
+         jobs: int | None, serve: bool, port: int, published_path: Path | None, average: str | None,
+         output_format: str, skip_invalid: bool) -> None:
     """Publish the year as a static website: every council's figures and its letter, HTML first.
 
     The same statistics as 'stats', and the letters folder made by 'letters' (with --pdf for PDFs to
@@ -57,6 +60,7 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
       ombudsman site --year 2020
       ombudsman site --year 2020 --out /var/www/performance/2020
       ombudsman site --year 2020 --serve          then open the address it prints
+      ombudsman site --year 2020 --published first/ombudsman-2020.json   with a page of revisions
       datasette site/2020/data/ombudsman-2020.db -m site/2020/data/metadata.json
     """
     from ..config import default_jobs
@@ -72,6 +76,13 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
                                                             year.end_year, jobs)) if year else None
         statistics = session.statistics(year, skip_invalid, average)
         year = statistics.year
+        revisions = None
+        if published_path is not None:
+            from ..revisions import compare_published, read_published
+
+            # Read before the build, which may replace that very download; a wrong file changes nothing.
+            published = read_published(published_path, year.end_year)
+            revisions = compare_published(published, statistics, published_path.name)
         folder = out_dir or settings.site_folder(year.end_year)
         letters = letters_dir or settings.letters_folder(year.end_year)
         if not (letters / "manifest.csv").is_file():
@@ -81,7 +92,8 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
         if site_settings.contact_email is None:  # readers write to whoever the letters come from
             site_settings = replace(site_settings, contact_email=settings.email.reply_to or settings.email.sender)
         build = build_site(statistics, folder, letters, templates_dir, jobs, settings.letter_dates.get(year.end_year),
-                           site_settings, source=session.decisions_path, conversions=conversions)
+                           site_settings, source=session.decisions_path, conversions=conversions,
+                           revisions=revisions)
     for note in build.notes:
         stderr(f"Note: {note}")
     if output_format == "json":

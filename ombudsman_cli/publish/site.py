@@ -41,7 +41,8 @@ from ..letters.chart import chart_svg
 from ..letters.context import letter_context, one_decimal, percent_text
 from ..letters.manifest import file_sha256
 from ..models import Contact
-from ..naming import file_stems
+from ..naming import file_stems, group_stem
+from ..revisions import Revisions
 from ..stats import COMPARED_RATES, RATE_NAMES, AuthorityStatistics, Averages, YearStatistics
 from ..templates import describe_failure, sandboxed_environment, site_template_folder
 from ..years import long_date
@@ -49,6 +50,7 @@ from .columns import AUTHORITY_COLUMNS
 from .data import DataDescription, size_text, write_data
 from .funnel import Funnel, funnels, judgement_text
 from .letter_html import LetterConversions, with_chart
+from .revisions import revisions_context
 
 MANIFEST = "manifest.csv"
 ASSETS = ("site.css", "site.js")
@@ -86,6 +88,7 @@ def build_site(
     built: date | None = None,
     source: Path | None = None,
     conversions: LetterConversions | None = None,
+    revisions: Revisions | None = None,
 ) -> SiteBuild:
     """Write the year's site into ``out``, replacing what an earlier build put there and keeping every file
     it did not make (a ``CNAME``, a verification page). ``out`` must be new, empty or the site of the same
@@ -94,17 +97,20 @@ def build_site(
     carries (:func:`build_date` by default); ``source`` the export the figures come from, which the data
     page and the data's metadata name with its SHA-256. ``conversions``, if given, are the letters of
     ``letters_folder`` already being converted (:class:`LetterConversions`, for the same year and folder),
-    which ``site`` starts before it reads the export; they are closed here."""
+    which ``site`` starts before it reads the export; they are closed here. ``revisions`` (what changed since
+    the year was published, :func:`~ombudsman_cli.revisions.compare_published`) makes a revisions page,
+    linked from the home page and from the page of every council it names."""
     template_folder = site_template_folder(templates)
     year = statistics.year.end_year
     with conversions or LetterConversions(letters_folder, year, jobs) as letters:
         if letters.folder != letters_folder:
             raise ValueError(f"the conversions are of {letters.folder}, not of the letters folder {letters_folder}")
-        return _build(statistics, out, letters, template_folder, published, settings, built, source)
+        return _build(statistics, out, letters, template_folder, published, settings, built, source, revisions)
 
 
 def _build(statistics: YearStatistics, out: Path, letters: LetterConversions, template_folder: Path,
-           published: date | None, settings: SiteSettings | None, built: date | None, source: Path | None) -> SiteBuild:
+           published: date | None, settings: SiteSettings | None, built: date | None, source: Path | None,
+           revisions: Revisions | None) -> SiteBuild:
     year = statistics.year.end_year
     _check_folder(out, year)
     foreign = _foreign_files(out)
@@ -128,7 +134,7 @@ def _build(statistics: YearStatistics, out: Path, letters: LetterConversions, te
         about = DataDescription(settings or SiteSettings(), built or build_date(), source.name if source else None,
                                 file_sha256(source) if source else None)
         downloads = write_data(statistics, staging / "data", about)
-        pages_writer = _PagesWriter(statistics, pages, template_folder, staging, published, about)
+        pages_writer = _PagesWriter(statistics, pages, template_folder, staging, published, about, revisions)
         pages_writer.write_home_pages(pages, downloads)
         for page in pages:
             if page.word is not None:
@@ -300,9 +306,12 @@ _JUDGED_MARKS = {
 }
 
 
-def group_stem(group: str) -> str:
-    """``District Council`` -> ``district-council``: a comparison group's page."""
-    return "-".join(group.lower().split())
+def _revised_anchor(entry: AuthorityStatistics, revised: set[str], own: set[str]) -> str | None:
+    """Where on the revisions page a council's page links: its own entry, its group's average, or nowhere."""
+    code = entry.authority.code
+    if code not in revised:
+        return None
+    return code if code in own else group_stem(entry.authority.group or "")
 
 
 def _interval_text(interval: tuple[float, float] | None) -> str:
@@ -324,8 +333,13 @@ class _PagesWriter:
     """The pages from the site's templates, with what every page says (the year, the method, the publisher)."""
 
     def __init__(self, statistics: YearStatistics, pages: list[CouncilPage], template_folder: Path, staging: Path,
-                 published: date | None, about: DataDescription) -> None:
+                 published: date | None, about: DataDescription, revisions: Revisions | None = None) -> None:
         self.statistics = statistics
+        self.revisions = revisions
+        # Councils whose own figures changed (their page links to their entry), and those whose group's
+        # average did (to the group's).
+        self.revised = set(revisions.councils()) if revisions else set()
+        self.revised_own = {r.code for r in revisions.changed if not r.of_group} if revisions else set()
         self.by_code = {p.entry.authority.code: p for p in pages}
         # Each comparison group's funnel plots, drawn once: a council's page marks itself on its group's.
         self.funnels = {group: funnels(group, [p.entry for p in pages if p.entry.authority.group == group])
@@ -340,6 +354,7 @@ class _PagesWriter:
             "site": about.settings, "built": long_date(about.built), "wcag": wcag_version(about.built),
             "source": about.source, "source_sha256": about.source_sha256,
             "authority_columns": AUTHORITY_COLUMNS,
+            "has_revisions": revisions is not None,
         }
 
     def write_home_pages(self, pages: list[CouncilPage], downloads: list[dict[str, str]]) -> None:
@@ -360,6 +375,10 @@ class _PagesWriter:
         for name in ("about.html", "accessibility.html"):
             _render(self.environment, name, staging / name, root="", page=name.removesuffix(".html"), **common)
         _render(self.environment, "data.html", staging / "data.html", root="", page="data", **common, downloads=downloads)
+        if self.revisions is not None:
+            hrefs = {code: f"councils/{page.stem}.html" for code, page in self.by_code.items()}
+            _render(self.environment, "revisions.html", staging / "revisions.html", root="", page="revisions",
+                    **common, revisions=revisions_context(self.revisions, hrefs))
         for group, drawn in self.funnels.items():
             _render(self.environment, "group.html", staging / "groups" / f"{group_stem(group)}.html", root="../",
                     page="group", **common, group=group, average=_group_row(statistics.averages[group]),
@@ -389,7 +408,8 @@ class _PagesWriter:
                 chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
                 small=[n for n in RATE_NAMES if entry.is_small(n)], funnels=compared,
-                group_href=f"groups/{group_stem(group)}.html" if group in self.funnels else None)
+                group_href=f"groups/{group_stem(group)}.html" if group in self.funnels else None,
+                revised=_revised_anchor(entry, self.revised, self.revised_own))
 
 
 def build_date() -> date:
