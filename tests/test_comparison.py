@@ -320,3 +320,39 @@ def test_a_council_page_gives_each_rate_its_interval_and_circles_the_council_on_
     assert page.count('stroke="#1d70b8" stroke-width="3"') == 6  # three plots, each drawn twice
     assert "Marked: Bassetlaw District Council" in page
     assert 'href="../groups/district-council.html"' in page
+
+
+def test_the_sites_downloads_carry_the_intervals_and_judgements_of_stats(national_site):
+    import csv
+    import sqlite3
+
+    import openpyxl
+
+    out, data = national_site
+    expected = {r["code"]: r for r in data["authorities"]}
+    downloads = out / "data"
+    as_json = json.loads((downloads / "ombudsman-2020.json").read_text())["authorities"]
+    with sqlite3.connect(downloads / "ombudsman-2020.db") as connection:
+        connection.row_factory = sqlite3.Row
+        as_sqlite = {row["code"]: dict(row) for row in connection.execute("SELECT * FROM authorities")}
+    with (downloads / "ombudsman-2020.csv").open(encoding="utf-8") as handle:
+        as_csv = {row["code"]: row for row in csv.DictReader(handle)}
+    sheet = openpyxl.load_workbook(downloads / "ombudsman-2020.xlsx", read_only=True)["Authorities"]
+    rows = sheet.iter_rows(values_only=True)
+    header = list(next(rows))
+    as_xlsx = {row[0]: dict(zip(header, row)) for row in rows}
+    checked = 0
+    for code, record in expected.items():
+        for name in COMPARED:
+            interval, judgement = record[f"{name}_interval"], record[f"{name}_vs_average"]
+            low, high = (None, None) if interval is None else interval
+            for table in (as_json, as_sqlite, as_xlsx):
+                if low is None:
+                    assert table[code][f"{name}_low"] in (None, "")
+                else:
+                    assert table[code][f"{name}_low"] == pytest.approx(low, abs=1e-12)
+                assert table[code][f"{name}_vs_average"] in ((judgement,) if judgement else (None, ""))
+            assert as_csv[code][f"{name}_high"] == ("" if high is None else repr(high))
+            assert as_csv[code][f"{name}_vs_average"] == (judgement or "")
+            checked += 1
+    assert checked == 3 * len(expected)
