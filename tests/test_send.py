@@ -43,6 +43,13 @@ def test_a_dry_run_is_the_default_and_writes_every_message_to_the_outbox(runner,
     assert ledger(letters_folder) == []
     written = sorted(p.name for p in (letters_folder / "outbox").glob("*.eml"))
     assert written == ["adur-district-council.eml", "ashfield-district-council.eml", "bassetlaw-district-council.eml"]
+    # Issue 21: counted, not a row per message, unless asked.
+    summary = " ".join(result.output.split())
+    assert "3 messages (" in summary and "3 written to outbox; attached: PDF to 3;" in summary
+    assert "┃" not in result.output and "a row for each: --format table or -v" in summary
+    for asked in (["-v"], ["--format", "table"]):
+        table = send(runner, *asked)
+        assert "┃ Council" in table.output and "Bassetlaw" in table.output and "written to" in table.output
     message = message_from_bytes((letters_folder / "outbox" / "bassetlaw-district-council.eml").read_bytes(),
                                  policy=policy.default)
     assert message.get_content_type() == "multipart/mixed"

@@ -132,6 +132,7 @@ average_option = click.option(
 
 
 _FORMAT_HELP = {"table": "a table for people", "text": "a summary for people", "json": "JSON for scripts",
+                "summary": "what happened, counted, for people (every message: table, or -v)",
                 "csv": "CSV for scripts and spreadsheets"}
 
 

@@ -51,11 +51,12 @@ from .base import (
 @click.option("--username", help="Login name [default: [email] username]. The password: $OMBUDSMAN_SMTP_PASSWORD "
                                  "or [email] password_command.")
 @click.option("--from", "sender", metavar="ADDRESS", help="From address [default: [email] from].")
-@format_option("table", "json")
+@format_option("summary", "table", "json")
+@click.option("--verbose", "-v", is_flag=True, help="A row for every message (as --format table).")
 def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path | None, authority_names: tuple[str, ...],
          really_send: bool, to_self: str | None, limit: int | None, resend_names: tuple[str, ...], attach: str,
          rate: int | None, smtp_host: str | None, smtp_port: int | None, security: str | None, username: str | None,
-         sender: str | None, output_format: str) -> None:
+         sender: str | None, output_format: str, verbose: bool) -> None:
     """Email each council its letter: to the chief executive, copied to the link officer.
 
     Reads the letters folder and its manifest.csv (made by 'letters'). Without --send it is a dry run:
@@ -132,7 +133,7 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
             transport, ledger = OutboxTransport(outbox_folder(folder)), None
         transport.open()
         try:
-            report = with_progress(really_send and output_format == "table",
+            report = with_progress(really_send and output_format != "json",
                                    [("Sending", len(plan.ready[:limit] if limit else plan.ready))],
                                    lambda progress: send_all(plan, transport, mail, ledger, limit,
                                                              mail.rate if really_send else 0, progress))
@@ -147,11 +148,11 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
 
         click.echo(to_json(report.to_dict()), nl=False)
     else:
-        _print_report(report, folder, really_send)
+        _print_report(report, folder, really_send, every_message=verbose or output_format == "table")
     sys.exit(0 if report.ok else 1)
 
 
-def _print_report(report: SendReport, folder: Path, really_send: bool) -> None:
+def _print_report(report: SendReport, folder: Path, really_send: bool, every_message: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -164,9 +165,9 @@ def _print_report(report: SendReport, folder: Path, really_send: bool) -> None:
     def say(text: str) -> None:
         console.print(text, soft_wrap=True)  # one line, however long: easy to find, easy to copy
 
-    table = Table(title=f"{'Sent' if really_send else 'Dry run: nothing was sent'} for {plan.year.label}"
-                        + (f" (a test: every message to {plan.to_self})" if plan.to_self else ""),
-                  title_justify="left")
+    title = (f"{'Sent' if really_send else 'Dry run: nothing was sent'} for {plan.year.label}"
+             + (f" (a test: every message to {plan.to_self})" if plan.to_self else ""))
+    table = Table(title=title, title_justify="left")
     for column in ("Council", "To", "Cc", "Attachment", "Size", "Outcome"):
         table.add_column(column, justify="right" if column == "Size" else "left", overflow="fold")
     for outgoing, delivery, size in report.deliveries:
@@ -175,8 +176,10 @@ def _print_report(report: SendReport, folder: Path, really_send: bool) -> None:
             outcome += f" (refused: {', '.join(delivery.refused)})"
         table.add_row(shown(outgoing.authority), shown(", ".join(outgoing.to)), shown(", ".join(outgoing.cc)),
                       shown(", ".join(a.name for a in outgoing.attachments)), f"{size / 1024:,.0f} KB", shown(outcome))
-    if report.deliveries:
+    if report.deliveries and every_message:
         console.print(table)  # the only thing fitted to the width
+    elif report.deliveries:
+        say(f"{title}. {_summary(report)} (a row for each: --format table or -v)")
     else:
         say(f"Nothing to send for {plan.year.label} from {folder}.")
     for title, items in (("Not sent: no address", plan.unaddressed),
@@ -224,6 +227,24 @@ def _print_report(report: SendReport, folder: Path, really_send: bool) -> None:
             step = "Then --send --to-self YOUR_ADDRESS for a proof, then --send."
         say(f"{plural(written, 'message')} written to {folder / 'outbox'}: open "
             f"{'it' if written == 1 else 'them'} in a mail program to see exactly what will go. {shown(step)}")
+
+
+def _summary(report: SendReport) -> str:
+    """``343 messages written to outbox (41.3 MB with their attachments): 343 with the PDF, 340 with a copy``."""
+    from collections import Counter
+
+    from ..send.ledger import Outcome
+
+    outcomes = Counter("written to outbox" if d.outcome is Outcome.WRITTEN else str(d.outcome)
+                       for _, d, _ in report.deliveries)
+    attached = Counter(", ".join(sorted({a.suffix.lstrip(".").upper() or a.name for a in o.attachments}))
+                       for o, _, _ in report.deliveries)
+    size = sum(size for _, _, size in report.deliveries)
+    copied = sum(1 for o, _, _ in report.deliveries if o.cc)
+    return (f"{plural(len(report.deliveries), 'message')} ({size / 1024 / 1024:,.1f} MB with their attachments): "
+            + ", ".join(f"{n:,} {outcome}" for outcome, n in outcomes.most_common())
+            + "; attached: " + ", ".join(f"{kind or 'nothing'} to {n:,}" for kind, n in attached.most_common())
+            + f"; {copied:,} with someone copied")
 
 
 def _quoted(text: str) -> str:
