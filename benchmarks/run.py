@@ -4,8 +4,12 @@ Makes national-scale exports (every authority active in 2019/20, 20,000 decision
 ten years), then measures in one run: reading, statistics, every letter with ``--jobs 1`` and with all
 cores, PDF for every letter, the naive docxtpl pipeline on the same template as the baseline, and
 ``ombudsman --help``, after the start-up cost of each command against ``python -c pass``
-(``--startup`` for that alone). Prints a table of times, letters per second, peak memory and ratios, then the
-issue's targets. Not part of the test suite: speed is measured here, never asserted in a test.
+(``--startup`` for that alone). Beside the tool, the same work done plainly (the anchors of issue 21): pandas
+reading and grouping a 500,000-row CSV against ``check`` of it, the standard library building and writing
+the same messages against ``send``'s dry run, a plain mammoth loop against ``site``. Prints a table of
+times, letters per second, peak memory and ratios, the ratios to the anchors from the same run (the
+machine's speed varies; ratios from one run do not), then the issue's targets. Not part of the test
+suite: speed is measured here, never asserted in a test.
 """
 
 from __future__ import annotations
@@ -52,6 +56,67 @@ def report():
 atexit.register(report)
 sys.argv = ['ombudsman', *sys.argv[1:]]
 runpy.run_module('ombudsman_cli', run_name='__main__')
+"""
+
+
+def run_script(code: str, arguments: list[str]) -> tuple[float, float | None]:
+    """Wall time and peak memory (MB) of a Python script run as a process of its own, as ``run_command``
+    measures a command: the anchors are measured the same way as the tool."""
+    measured = ("import atexit, os\n"
+                "def report():\n"
+                "    with open('/proc/self/status') as status, open(os.environ['BENCH_MEMORY'], 'w') as out:\n"
+                "        out.write(next(line.split()[1] for line in status if line.startswith('VmHWM')))\n"
+                "atexit.register(report)\n" + code)
+    with tempfile.NamedTemporaryFile(suffix=".memory") as memory_file:
+        environment = {**os.environ, "BENCH_MEMORY": memory_file.name}
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", measured, *arguments], env=environment, check=True,
+                       stdout=subprocess.DEVNULL)
+        elapsed = time.perf_counter() - start
+        text = Path(memory_file.name).read_text().strip()
+    return elapsed, int(text) / 1024 if text else None
+
+
+# The anchors of issue 21: what the same work costs done plainly with the libraries the tool builds on.
+PANDAS_READ_AND_GROUP = """
+import sys
+import pandas as pd
+table = pd.read_csv(sys.argv[1], dtype=str, keep_default_na=False)
+decided = pd.to_datetime(table['Decision date'].str.slice(0, 10), format='%d/%m/%Y')  # some carry a time
+year = decided.dt.year + (decided.dt.month >= 4)
+counts = table.groupby([table['Authority'], year, table['Outcome']]).size()
+remedies = table[table['Satisfactory remedy'] == 'yes'].groupby('Authority').size()
+print(len(counts), len(remedies))
+"""
+STDLIB_MESSAGES = """
+import csv, sys
+from email.message import EmailMessage
+from email import policy
+from pathlib import Path
+folder, out = Path(sys.argv[1]), Path(sys.argv[2])
+out.mkdir(exist_ok=True)
+with (folder / 'manifest.csv').open(encoding='utf-8') as handle:
+    for row in csv.DictReader(handle):
+        message = EmailMessage()
+        message['From'] = 'Local Government and Social Care Ombudsman <review@lgo.example.org>'
+        message['To'] = row.get('email') or 'chief.executive@example.org'
+        message['Cc'] = row.get('link_officer_email') or 'link.officer@example.org'
+        message['Subject'] = f"Annual review letter {row['year']}: {row['authority']}"
+        salutation = row.get('salutation') or 'Chief Executive'
+        message.set_content(f"Dear {salutation}," + chr(10) * 2 + "Please find attached our annual review letter." + chr(10))
+        pdf = row.get('pdf')
+        attachment = folder / (pdf or row['file'])
+        subtype = 'pdf' if pdf else 'vnd.openxmlformats-officedocument.wordprocessingml.document'
+        message.add_attachment(attachment.read_bytes(), maintype='application', subtype=subtype, filename=attachment.name)
+        (out / (attachment.stem + '.eml')).write_bytes(message.as_bytes(policy=policy.SMTP))
+"""
+MAMMOTH_LOOP = """
+import sys
+from pathlib import Path
+import mammoth
+for path in sorted(Path(sys.argv[1]).glob('*.docx')):
+    with path.open('rb') as handle:
+        mammoth.convert_to_html(handle)
 """
 
 
@@ -273,6 +338,19 @@ def main() -> None:
     site_seconds, memory = run_command(["site", "--year", "2020", "--decisions", str(files["20k"][0]), "--letters",
                                         str(sent_from), "--out", str(work / "site"), "--format", "json"], ROOT)
     record(f"ombudsman site, every council with its letter, --jobs {cores}", site_seconds, letters, memory)  # type: ignore[arg-type]
+    # The anchors, each beside the same work done by the tool (issue 21's ratios).
+    anchors: dict[str, tuple[float, float | None]] = {}
+    anchors["send"] = run_script(STDLIB_MESSAGES, [str(sent_from), str(work / "stdlib-outbox")])
+    record(f"standard library: build and write the same messages ({attach}; anchor)", anchors["send"][0], letters,
+           anchors["send"][1])
+    anchors["site"] = run_script(MAMMOTH_LOOP, [str(sent_from)])
+    record("a plain mammoth loop over the letters, one process (anchor)", anchors["site"][0], letters, anchors["site"][1])
+    big_csv = work / "500k.csv"
+    write_csv(big_csv, make_decisions(register, [2016, 2017, 2018, 2019, 2020], per_year=100_000, seed=3))
+    check_500k = run_command(["check", "--decisions", str(big_csv), "--year", "2020", "--format", "json"], ROOT)
+    record("ombudsman check, 500k .csv", check_500k[0], memory=check_500k[1])
+    anchors["check"] = run_script(PANDAS_READ_AND_GROUP, [str(big_csv)])
+    record("pandas read_csv + the same groupings, 500k .csv (anchor)", anchors["check"][0], memory=anchors["check"][1])
     unknown_times = {}
     for distinct in (5_000, 200_000):  # thousands of unknown names, then every row a name of its own
         path = work / f"unknown-{distinct}.csv"
@@ -297,6 +375,21 @@ def main() -> None:
         print(f"{step:<{width}}  {seconds:8.2f}  {rate}  {mem}  {ratio}")
 
     best = min(national.values())
+    print("\nratios to the anchors, measured in this run (issue 21):")
+    ratio_rows = [
+        ("national .docx run against the naive docxtpl pipeline", f"{naive_seconds / best:.1f}x faster", "goal 10x"),
+        ("check of 500k rows against pandas read + group: time", f"{check_500k[0] / anchors['check'][0]:.1f}x",
+         "goal <= 2x"),
+        ("check of 500k rows against pandas read + group: peak memory",
+         f"{(check_500k[1] or 0) / (anchors['check'][1] or 1):.1f}x", "goal <= 2x"),
+        ("send dry run against the standard library building the same messages",
+         f"{dry_seconds / anchors['send'][0]:.2f}x", "goal <= 1.3x"),
+        (f"site, every council, --jobs {cores}, against a plain mammoth loop", f"{site_seconds / anchors['site'][0]:.2f}x",
+         ""),
+    ]
+    width = max(len(r[0]) for r in ratio_rows)
+    for label, ratio, goal in ratio_rows:
+        print(f"  {label:<{width}}  {ratio:>12}  {goal}")
     print("\ntargets (2 cores):")
     checks = [
         (f"national run {best:.2f} s < 3 s and >= 5x naive ({naive_seconds / best:.1f}x)",
