@@ -81,13 +81,15 @@ def read_published(path: Path, year: int) -> dict[str, dict[str, Any]]:
             document = json.loads(data.decode("utf-8-sig"))
             records = document["authorities"]
             years = {document.get("year")}
-            if not isinstance(records, dict):
+            if not isinstance(records, dict) or not all(isinstance(r, dict) for r in records.values()):
                 raise TypeError
         except (ValueError, KeyError, TypeError):
             raise PublishedProblem(path, "is not the JSON download of a published site (an object with "
                                    "\"authorities\" keyed by GSS code), nor its SQLite database.") from None
-    if years - {year}:
-        found = ", ".join(str(y) for y in sorted(y for y in years if y is not None)) or "no year"
+    # A download that does not say its year is taken at its word.
+    stated = sorted(str(y) for y in years if y is not None and y != year)
+    if stated:
+        found = ", ".join(stated)
         raise PublishedProblem(path, f"holds the figures of {found}, not {year}: give the download of that year's "
                                f"site, or --year {found}.")
     return records

@@ -81,8 +81,9 @@ def test_a_download_of_another_year_or_not_a_download_is_refused_with_exit_2(pub
                                  "--published", str(published / "site" / "data" / "ombudsman-2020.json")])
     assert result.exit_code == 2 and "ombudsman-2020.json" in result.output and "not 2021" in result.output
     (tmp_path / "notes.json").write_text("[1, 2, 3]")
+    (tmp_path / "odd.json").write_text('{"year": 2020, "authorities": {"E07000171": 3}}')
     (tmp_path / "image.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)
-    for path in (tmp_path / "notes.json", tmp_path / "image.db", tmp_path / "missing.json"):
+    for path in (tmp_path / "notes.json", tmp_path / "odd.json", tmp_path / "image.db", tmp_path / "missing.json"):
         result = runner.invoke(cli, ["compare", "--decisions", str(published / "before.csv"), "--year", "2020",
                                      "--published", str(path)])
         assert result.exit_code == 2, result.output
