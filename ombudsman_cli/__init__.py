@@ -53,6 +53,13 @@ _EXPORTS = {
     "OutboxTransport": "send.transports",
     "SmtpTransport": "send.transports",
     "Transport": "send.transports",
+    "wilson_interval": "comparison",
+    "compared_with_average": "comparison",
+    "funnel_limits": "comparison",
+    "read_published": "revisions",
+    "compare_published": "revisions",
+    "MethodNote": "models",
+    "LetterConversions": "publish.letter_html",
 }
 __all__ = ["__version__", *_EXPORTS]
 

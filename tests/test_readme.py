@@ -35,3 +35,7 @@ def test_the_readmes_python_examples_run(tmp_path, monkeypatch):
                                               "link.officer@bassetlaw.example.org",
                                               "monitoring.officer@bassetlaw.example.org"]
     assert (tmp_path / "site" / "2020" / "councils" / "bassetlaw-district-council.html").is_file()
+    bassetlaw = namespace["bassetlaw"]
+    assert [round(x, 2) for x in bassetlaw.interval("uphold_rate")] == [0.30, 0.90]  # type: ignore[attr-defined]
+    assert bassetlaw.vs_average("uphold_rate") == "expected"  # type: ignore[attr-defined]
+    assert namespace["revisions"].any is False  # type: ignore[attr-defined]
