@@ -89,27 +89,42 @@ remedies = table[table['Satisfactory remedy'] == 'yes'].groupby('Authority').siz
 print(len(counts), len(remedies))
 """
 STDLIB_MESSAGES = """
-import csv, sys
+import json, sys
 from email.message import EmailMessage
 from email import policy
 from pathlib import Path
-folder, out = Path(sys.argv[1]), Path(sys.argv[2])
+messages, out = json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2])
 out.mkdir(exist_ok=True)
-with (folder / 'manifest.csv').open(encoding='utf-8') as handle:
-    for row in csv.DictReader(handle):
-        message = EmailMessage()
-        message['From'] = 'Local Government and Social Care Ombudsman <review@lgo.example.org>'
-        message['To'] = row.get('email') or 'chief.executive@example.org'
-        message['Cc'] = row.get('link_officer_email') or 'link.officer@example.org'
-        message['Subject'] = f"Annual review letter {row['year']}: {row['authority']}"
-        salutation = row.get('salutation') or 'Chief Executive'
-        message.set_content(f"Dear {salutation}," + chr(10) * 2 + "Please find attached our annual review letter." + chr(10))
-        pdf = row.get('pdf')
-        attachment = folder / (pdf or row['file'])
-        subtype = 'pdf' if pdf else 'vnd.openxmlformats-officedocument.wordprocessingml.document'
-        message.add_attachment(attachment.read_bytes(), maintype='application', subtype=subtype, filename=attachment.name)
-        (out / (attachment.stem + '.eml')).write_bytes(message.as_bytes(policy=policy.SMTP))
+for item in messages:
+    message = EmailMessage()
+    for name, value in item['headers']:
+        message[name] = value
+    message.set_content(item['body'])
+    for path, maintype, subtype in item['attachments']:
+        message.add_attachment(Path(path).read_bytes(), maintype=maintype, subtype=subtype, filename=Path(path).name)
+    (out / (Path(item['attachments'][0][0]).stem + '.eml')).write_bytes(message.as_bytes(policy=policy.SMTP))
 """
+
+
+def messages_of_outbox(outbox: Path, letters: Path, out: Path) -> None:
+    """What the dry run wrote, as the anchor's input (not timed): each message's headers, text and
+    attachments, so that the standard library builds exactly the same messages."""
+    import email
+    import json
+    from email import policy as email_policy
+
+    items = []
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email_policy.default)
+        headers = [(name, str(message[name])) for name in ("From", "To", "Cc", "Reply-To", "Subject", "Date",
+                                                             "Message-ID") if message[name]]
+        body = message.get_body(preferencelist=("plain",))
+        attachments = [(str(letters / part.get_filename()), part.get_content_maintype(), part.get_content_subtype())
+                       for part in message.iter_attachments()]
+        items.append({"headers": headers, "body": body.get_content() if body else "", "attachments": attachments})
+    out.write_text(json.dumps(items))
+
+
 MAMMOTH_LOOP = """
 import sys
 from pathlib import Path
@@ -340,7 +355,8 @@ def main() -> None:
     record(f"ombudsman site, every council with its letter, --jobs {cores}", site_seconds, letters, memory)  # type: ignore[arg-type]
     # The anchors, each beside the same work done by the tool (issue 21's ratios).
     anchors: dict[str, tuple[float, float | None]] = {}
-    anchors["send"] = run_script(STDLIB_MESSAGES, [str(sent_from), str(work / "stdlib-outbox")])
+    messages_of_outbox(sent_from / "outbox", sent_from, work / "messages.json")
+    anchors["send"] = run_script(STDLIB_MESSAGES, [str(work / "messages.json"), str(work / "stdlib-outbox")])
     record(f"standard library: build and write the same messages ({attach}; anchor)", anchors["send"][0], letters,
            anchors["send"][1])
     anchors["site"] = run_script(MAMMOTH_LOOP, [str(sent_from)])
