@@ -27,6 +27,13 @@ def percent_text(value: Rate) -> str:
 
 
 
+def interval_texts(interval: tuple[float, float] | None) -> tuple[str, str]:
+    """A 95% interval's bounds as whole percentages (``30%``, ``90%``), or two empty strings."""
+    if interval is None:
+        return "", ""
+    return percent_text(Fraction(interval[0])), percent_text(Fraction(interval[1]))
+
+
 def one_decimal(value: Rate) -> str:
     """``6.8``: one decimal place, rounded half up; an empty string where undefined."""
     if value is None:
@@ -65,8 +72,8 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
         "based_on": plural(total, out_of),
         # The 95% interval ("30%" to "90%"), and the rate against the average by funnel limits: higher,
         # much_higher, lower, much_lower, expected, or "" where there is nothing to judge.
-        "interval_low": percent_text(Fraction(interval[0])) if interval else "",
-        "interval_high": percent_text(Fraction(interval[1])) if interval else "",
+        "interval_low": interval_texts(interval)[0],
+        "interval_high": interval_texts(interval)[1],
         "vs_average": entry.vs_average(name) or "",
     }
     if counted:

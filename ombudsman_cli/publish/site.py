@@ -38,7 +38,7 @@ from ..errors import SiteProblem
 from ..files import current_umask, sync_folder
 from ..folders import FolderKind, claim
 from ..letters.chart import chart_svg
-from ..letters.context import letter_context, one_decimal, percent_text
+from ..letters.context import interval_texts, letter_context, one_decimal, percent_text
 from ..letters.manifest import file_sha256
 from ..models import Contact
 from ..naming import file_stems, group_stem
@@ -315,7 +315,8 @@ def _revised_anchor(entry: AuthorityStatistics, revised: set[str], own: set[str]
 
 
 def _interval_text(interval: tuple[float, float] | None) -> str:
-    return "" if interval is None else f"{percent_text(Fraction(interval[0]))} to {percent_text(Fraction(interval[1]))}"
+    low, high = interval_texts(interval)
+    return f"{low} to {high}" if interval is not None else ""
 
 
 def _group_row(averages: Averages) -> dict[str, Any]:
