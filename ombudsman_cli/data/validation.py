@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ExportHasProblems, InputFileError, MissingColumns, UnknownAuthority
 from ..years import BusinessYear, business_year_of
+from .columns import Distinct, object_array
 from .reading import Engine, Table, bulk_allocation, read_table
 from .register import Authority, Register
 from .values import (
@@ -189,7 +191,7 @@ def load_decisions(
     today: date | None = None,
 ) -> Decisions:
     """Read and validate a decisions export (``.xlsx``, ``.ods`` or UTF-8 ``.csv``)."""
-    table = read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS)
+    table = read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS, by_column=True)
     return validate(table, register, few_cases=few_cases, today=today)
 
 
@@ -208,13 +210,12 @@ class _Validator:
         self.table = table
         self.register = register
         self.latest_date = today + LATEST_AFTER_TODAY
-        self.count = len(table.cells)
+        self.count = len(table)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.bad: set[int] = set()  # indexes into table.cells
+        self.bad = np.zeros(self.count, dtype=bool)  # the data rows with a problem
         self.ignored: list[str] = []
         self.headers = self._map_headers()
-        self.columns = table.columns(self.headers)
         self.month_first: set[str] = set()
 
     # -- columns ---------------------------------------------------------------------------------
@@ -271,8 +272,16 @@ class _Validator:
                 ))
         return found
 
-    def raw(self, column: str) -> Sequence[object]:
-        return self.columns.get(column) or [None] * self.count
+    def distinct(self, column: str) -> Distinct:
+        """The column's distinct cells and each row's number among them; all ``None`` without the column."""
+        if column not in self.headers:
+            return Distinct.blank(self.count)
+        return self.table.distinct(self.headers[column])
+
+    def cell(self, column: str, index: int) -> object:
+        """The raw cell of ``column`` in data row ``index``."""
+        column_cells = self.distinct(column)
+        return column_cells.values[column_cells.codes[index]]
 
     def header(self, column: str) -> str:
         return self.table.headers[self.headers[column]] if column in self.headers else column
@@ -281,50 +290,51 @@ class _Validator:
 
     def _problem(self, index: int | None, column: str, value: object, message: str, expected: str | None) -> Problem:
         row = self.table.row_numbers[index] if index is not None else None
-        text = cell_text(value) if value is not None else None
-        return Problem(self.table.path, row, self.header(column), text, message, expected)
+        # A blank cell is "", whether it holds nothing, spaces, or a row was cut short before it.
+        return Problem(self.table.path, row, self.header(column), cell_text(value), message, expected)
 
     def error(self, index: int, column: str, value: object, message: str, expected: str | None = None) -> None:
         self.problems.append(self._problem(index, column, value, message, expected))
-        self.bad.add(index)
+        self.bad[index] = True
 
     def warn(self, index: int, column: str, value: object, message: str, year: int) -> None:
         self.warnings.append(replace(self._problem(index, column, value, message, None), year=year))
 
     def parse_column(
         self, column: str, parse: Callable[[object], Any], expected: str, required: bool = False
-    ) -> list[Any]:
-        """Parse every cell of a column, once per distinct value; blank cells are ``None``.
+    ) -> Distinct:
+        """Parse every distinct cell of a column once; blank cells are ``None``.
 
         A spreadsheet error or an uncalculated formula is a problem in any column that is read.
         """
-        cells = self.raw(column)
-        # Text is the common case; other types are keyed with their type so that 1 and True differ.
-        keys: list[Hashable] = [c if type(c) is str else (type(c), c) for c in cells]
-        first_cell: dict[Hashable, object] = dict(zip(keys, cells))
-        parsed: dict[Hashable, tuple[Any, str | None]] = {}
-        for key, cell in first_cell.items():
-            spreadsheet_error = cell_error(cell)
+        column_cells = self.distinct(column)
+        values: list[Any] = []
+        messages: list[str | None] = []
+        for cell in column_cells.values:
+            # Text is the common case: only text starting "#" or "E" can be a spreadsheet error.
+            spreadsheet_error = cell_error(cell) if type(cell) is not str or cell[:1] in "#E" else None
             if spreadsheet_error:
-                parsed[key] = (None, spreadsheet_error)
-                continue
-            if cell is None or cell_text(cell) == "":
-                parsed[key] = (None, "is blank; every decision needs one" if required else None)
-                continue
-            try:
-                parsed[key] = (parse(cell), None)
-            except ValueError as error:
-                parsed[key] = (None, str(error))
-        bad = {key: message for key, (_, message) in parsed.items() if message}
-        if bad:
-            # A column written month first is one problem for the column, said once (see _month_first).
-            said_for_column = {key for key in bad if column in self.month_first and _only_month_first(first_cell[key])}
-            for index, key in enumerate(keys):
-                if key in said_for_column:
-                    self.bad.add(index)
-                elif key in bad:
-                    self.error(index, column, cells[index], bad[key], expected)
-        return [parsed[key][0] for key in keys]
+                values.append(None)
+                messages.append(spreadsheet_error)
+            elif cell is None or not (cell.strip() if type(cell) is str else cell_text(cell)):
+                values.append(None)
+                messages.append("is blank; every decision needs one" if required else None)
+            else:
+                try:
+                    values.append(parse(cell))
+                    messages.append(None)
+                except ValueError as error:
+                    values.append(None)
+                    messages.append(str(error))
+        if any(messages):
+            # A column written month first is one problem for the column, said once (see check_month_first).
+            said = [bool(m) and column in self.month_first and _only_month_first(cell)
+                    for m, cell in zip(messages, column_cells.values)]
+            self.bad |= column_cells.rows_with(said)
+            for index in np.flatnonzero(column_cells.rows_with([bool(m) and not s for m, s in zip(messages, said)])).tolist():
+                number = column_cells.codes[index]
+                self.error(index, column, column_cells.values[number], cast(str, messages[number]), expected)
+        return Distinct(column_cells.codes, values)
 
     def plausible_date(self, value: object) -> date:
         """A date as :func:`parse_date` reads it, refused when it is far outside any export's years."""
@@ -348,17 +358,16 @@ class _Validator:
         in the wrong months, so no row of it can be trusted, and ``--skip-invalid`` cannot help."""
         if column not in self.headers:
             return
-        cells = self.raw(column)
-        parts = {c: day_first_parts(c) for c in set(c for c in cells if type(c) is str)}
-        only_month_first = [c for c, p in parts.items() if p and p[0] <= 12 < p[1] <= 31]
-        only_day_first = [c for c, p in parts.items() if p and p[1] <= 12 < p[0]]
-        if not only_month_first or only_day_first:
+        column_cells = self.distinct(column)
+        parts = [day_first_parts(c) if type(c) is str else None for c in column_cells.values]
+        only_month_first = [p is not None and p[0] <= 12 < p[1] <= 31 for p in parts]
+        if not any(only_month_first) or any(p is not None and p[1] <= 12 < p[0] for p in parts):
             return
         self.month_first.add(column)
-        rows = [i for i, c in enumerate(cells) if c in set(only_month_first)]
-        first = rows[0]
+        rows = np.flatnonzero(column_cells.rows_with(only_month_first))
+        first = int(rows[0])
         self.problems.append(replace(
-            self._problem(first, column, cells[first],
+            self._problem(first, column, self.cell(column, first),
                           f"and {len(rows) - 1:,} other rows of this column cannot be dates read day first, and "
                           "no row of it needs day first: the column is written month first (US order). Read day "
                           "first, its other dates would fall in the wrong months, so none is used. Save the "
@@ -384,83 +393,84 @@ class _Validator:
         received = self.parse_column("received_date", self.plausible_date, DATE_EXPECTED)
         unusable = self.month_first  # read day first, their dates are wrong: nothing is judged from them
         if unusable & {"received_date", "decision_date"}:
-            received = [None] * self.count
-        for index, (got, made) in enumerate(zip(received, decided)):
-            if got and made and made < got:
-                self.error(
-                    index, "decision_date", self.raw("decision_date")[index],
-                    f"is before the complaint was received ({got:%d/%m/%Y}, column {self.header('received_date')});"
-                    " one of the two dates is wrong",
-                    f"a decision date on or after {got:%d/%m/%Y}",
-                )
+            received = Distinct.blank(self.count)
+        decided_days, received_days = decided.map(_day_number, np.int64), received.map(_day_number, np.int64)
+        for index in np.flatnonzero((received_days >= 0) & (decided_days >= 0) & (decided_days < received_days)).tolist():
+            got = received.value(index)
+            self.error(
+                index, "decision_date", self.cell("decision_date", index),
+                f"is before the complaint was received ({got:%d/%m/%Y}, column {self.header('received_date')});"
+                " one of the two dates is wrong",
+                f"a decision date on or after {got:%d/%m/%Y}",
+            )
         outcomes = self.parse_column("outcome", _parse_outcome, "one of: " + ", ".join(OUTCOMES), True)
         authorities = self._authorities(decided)
         self._check_types(authorities)
         remedies = self.parse_column("satisfactory_remedy", _parse_yes_no, _REMEDY_EXPECTED)
         compliance = self.parse_column("compliance", _parse_compliance, _COMPLIANCE_EXPECTED)
         compliance_dates = self.parse_column("compliance_date", self.plausible_date, DATE_EXPECTED)
-        categories = [c or "" for c in self.parse_column("category", cell_text, "a service area, or blank")]
+        categories = self.parse_column("category", cell_text, "a service area, or blank")
         # Columns only an upheld complaint may fill: what they record on one, and what is expected otherwise.
-        only_upheld = (
-            ("satisfactory_remedy", remedies, "a satisfactory remedy is only recorded on an upheld complaint",
-             "no or blank unless the outcome is Upheld"),
-            ("compliance", compliance, "compliance is only recorded on an upheld complaint with recommendations",
-             "blank unless the outcome is Upheld"),
-        )
-        for index, outcome in enumerate(outcomes):
-            if outcome is None or outcome == UPHELD:
-                continue
-            for column, values, rule, expected in only_upheld:
-                if values[index]:
-                    self.error(index, column, self.raw(column)[index],
-                               f"is given on a decision whose outcome is {outcome!r}; {rule}", expected)
-        for index, (outcome_of_compliance, recorded, made) in enumerate(zip(compliance, compliance_dates, decided)):
-            if recorded is None or unusable & {"compliance_date", "decision_date"}:
-                continue
-            if outcome_of_compliance is None and index not in self.bad:
-                self.warn(
-                    index, "compliance_date", self.raw("compliance_date")[index],
-                    "has no compliance outcome beside it, so it is not used",
-                    business_year_of(recorded),
-                )
-            elif made and recorded < made and index not in self.bad:
-                # Odd rather than wrong by the contract: a warning, since it decides the outcome's year.
-                self.warn(
-                    index, "compliance_date", self.raw("compliance_date")[index],
-                    f"is before the decision ({made:%d/%m/%Y}); the compliance outcome is counted in "
-                    f"{BusinessYear(business_year_of(recorded)).label} all the same",
-                    business_year_of(recorded),
-                )
+        decided_other = outcomes.rows_where(lambda outcome: outcome is not None and outcome != UPHELD)
+        only_upheld = [
+            (column, decided_other & values.rows_where(bool), rule, expected)
+            for column, values, rule, expected in (
+                ("satisfactory_remedy", remedies, "a satisfactory remedy is only recorded on an upheld complaint",
+                 "no or blank unless the outcome is Upheld"),
+                ("compliance", compliance, "compliance is only recorded on an upheld complaint with recommendations",
+                 "blank unless the outcome is Upheld"),
+            )
+        ]
+        for index in np.flatnonzero(np.logical_or.reduce([given for _, given, _, _ in only_upheld])).tolist():
+            for column, given, rule, expected in only_upheld:
+                if given[index]:
+                    self.error(index, column, self.cell(column, index),
+                               f"is given on a decision whose outcome is {outcomes.value(index)!r}; {rule}", expected)
+        compliance_days = compliance_dates.map(_day_number, np.int64)
+        if not unusable & {"compliance_date", "decision_date"}:
+            usable = (compliance_days >= 0) & ~self.bad
+            without_outcome = usable & compliance.rows_where(lambda outcome: outcome is None)
+            # Odd rather than wrong by the contract: a warning, since it decides the outcome's year.
+            before_decision = usable & ~without_outcome & (decided_days >= 0) & (compliance_days < decided_days)
+            for index in np.flatnonzero(without_outcome | before_decision).tolist():
+                recorded = compliance_dates.value(index)
+                if without_outcome[index]:
+                    message = "has no compliance outcome beside it, so it is not used"
+                else:
+                    message = (f"is before the decision ({decided.value(index):%d/%m/%Y}); the compliance outcome is "
+                               f"counted in {BusinessYear(business_year_of(recorded)).label} all the same")
+                self.warn(index, "compliance_date", self.cell("compliance_date", index), message,
+                          business_year_of(recorded))
         if "decision_date" not in unusable:
             self._warn_about_dates(authorities, decided)
 
-        keep = [i for i in range(self.count) if i not in self.bad]
-        kept_authorities = [cast(Authority, authorities[i]) for i in keep]  # a kept row has its authority
-        decision_years = {d: business_year_of(d) for d in set(decided) if d is not None}
+        keep = np.flatnonzero(~self.bad)
+        kept = authorities.codes[keep]  # a kept row has its authority
+        has_compliance = compliance.rows_where(bool)
+        compliance_recorded = compliance_dates.every_row()
+        compliance_recorded[~has_compliance] = None  # a date without an outcome is not used
+        decision_year = decided.map(_year_number, np.int64)
+        # A compliance outcome counts in the year of its date, or of the decision without one.
+        compliance_year = np.where(compliance_days >= 0, compliance_dates.map(_year_number, np.int64), decision_year)
         records = pd.DataFrame(
             {
-                "row": [self.table.row_numbers[i] for i in keep],
-                "reference": [references[i] for i in keep],
-                "authority": [a.name for a in kept_authorities],
-                "code": [a.code for a in kept_authorities],
-                "category": [categories[i] for i in keep],
-                "received_date": [received[i] for i in keep],
-                "decision_date": [decided[i] for i in keep],
-                "outcome": [outcomes[i] for i in keep],
-                "satisfactory_remedy": [bool(remedies[i]) and outcomes[i] == UPHELD for i in keep],
-                "compliance": [compliance[i] for i in keep],
-                "compliance_date": [compliance_dates[i] if compliance[i] else None for i in keep],
-                "decision_year": [decision_years[decided[i]] for i in keep],
-                "compliance_year": [
-                    None if not compliance[i]
-                    else business_year_of(compliance_dates[i] or decided[i])
-                    for i in keep
-                ],
+                "row": np.asarray(self.table.row_numbers, dtype=np.int64)[keep],
+                "reference": references.every_row()[keep],
+                "authority": object_array([a.name if a else "" for a in authorities.values])[kept],
+                "code": object_array([a.code if a else "" for a in authorities.values])[kept],
+                "category": categories.map(lambda category: category or "")[keep],
+                "received_date": received.every_row()[keep],
+                "decision_date": decided.every_row()[keep],
+                "outcome": outcomes.every_row()[keep],
+                "satisfactory_remedy": (remedies.rows_where(bool) & outcomes.rows_where(lambda o: o == UPHELD))[keep],
+                "compliance": compliance.every_row()[keep],
+                "compliance_date": compliance_recorded[keep],
+                "decision_year": decision_year[keep],
+                "compliance_year": pd.arrays.IntegerArray(compliance_year[keep], ~has_compliance[keep]),
             },
             columns=list(RECORD_COLUMNS),
         )
         records["decision_year"] = records["decision_year"].astype("int64")
-        records["compliance_year"] = records["compliance_year"].astype("Int64")
         if "decision_date" not in unusable:
             self._warn_about_few_cases(records, few_cases)
         self._warn_about_the_workbook()
@@ -489,107 +499,101 @@ class _Validator:
                 "every decision on one sheet",
             ))
 
-    def _check_duplicates(self, references: list[str | None]) -> None:
-        first_row: dict[str, int] = {}
-        for index, reference in enumerate(references):
-            if reference is None:
-                continue
-            key = reference_key(reference)
-            if key in first_row:
-                self.error(
-                    index, "reference", reference,
-                    f"is also the reference on row {first_row[key]}; each decision must appear once",
-                    "a reference not used on any other row",
-                )
-            else:
-                first_row[key] = self.table.row_numbers[index]
-
-    def _authorities(self, decided: list[date | None]) -> list[Authority | None]:
-        cells = self.raw("authority")
-        found: dict[Hashable, Authority | UnknownAuthority | str | None] = {}
-        unknown = 0
-        for cell in dict.fromkeys(cells):  # in the order of the rows, so suggestions go to the first ones
-            text = cell_text(cell)
-            if not text:
-                found[cell] = None
-                continue
-            error_cell = cell_error(cell)
-            if error_cell:
-                found[cell] = error_cell
-                continue
-            try:
-                found[cell] = self.register.find(text, suggest=unknown < _SUGGESTION_LIMIT)
-            except UnknownAuthority as error:
-                found[cell] = error
-                unknown += 1
-        result: list[Any] = [found[cell] for cell in cells]
-        for index, match in enumerate(result):
-            if isinstance(match, Authority):
-                continue
-            cell = cells[index]
-            if isinstance(match, str):
-                self.error(index, "authority", cell, match, "the authority's official name or GSS code")
-                result[index] = None
-                continue
-            if match is None:
-                self.error(index, "authority", cell, "is blank; every decision names the authority complained about",
-                           "the authority's official name or GSS code")
-                continue
-            if isinstance(match, UnknownAuthority) and match.ambiguous and decided[index]:
-                # One name, several authorities: the one that existed on the day may settle it.
-                try:
-                    result[index] = self.register.find(cell_text(cell), on=decided[index])
-                    continue
-                except UnknownAuthority as error:
-                    match = error
-            self.error(index, "authority", cell, str(match), "the authority's official name or GSS code")
-            result[index] = None
-        return result
-
-    def _check_types(self, authorities: list[Authority | None]) -> None:
-        if "authority_type" not in self.headers:
-            return
-        agrees: dict[tuple[str, object], bool] = {}
-        for index, cell in enumerate(self.raw("authority_type")):
-            authority = authorities[index]
-            if authority is None:
-                continue
-            key = (authority.code, cell)
-            error_cell = cell_error(cell)
-            if error_cell:
-                self.error(index, "authority_type", cell, error_cell, authority.group or authority.type_code)
-                continue
-            if key not in agrees:
-                given = name_key(cell_text(cell))
-                agrees[key] = not given or given in authority.accepted_type_keys()
-            if agrees[key]:
-                continue
-            register_says = f"a {authority.group} ({authority.type_code})" if authority.group else authority.type_code
+    def _check_duplicates(self, references: Distinct) -> None:
+        keys = Distinct.of_keys(references.map(lambda reference: None if reference is None else reference_key(reference)))
+        first_rows = keys.first_rows()
+        repeated = (keys.rows_with([key is not None for key in keys.values])
+                    & (first_rows[keys.codes] < np.arange(self.count)))
+        for index in np.flatnonzero(repeated).tolist():
+            first = self.table.row_numbers[first_rows[keys.codes[index]]]
             self.error(
-                index, "authority_type", cell,
-                f"disagrees with the register, which has {authority.name} as {register_says};"
-                " correct the type or the authority",
-                authority.group or authority.type_code,
+                index, "reference", references.value(index),
+                f"is also the reference on row {first}; each decision must appear once",
+                "a reference not used on any other row",
             )
 
-    def _warn_about_dates(self, authorities: list[Authority | None], decided: list[date | None]) -> None:
-        for index, (authority, made) in enumerate(zip(authorities, decided)):
-            if authority is None or made is None or index in self.bad:
+    def _authorities(self, decided: Distinct) -> Distinct:
+        """Each row's authority (``None`` where it has a problem)."""
+        cells = self.distinct("authority")
+        found: list[Authority | UnknownAuthority | str | None] = [None] * len(cells.values)
+        unknown = 0
+        # In the order of the rows, so that suggestions go to the first ones.
+        for number in np.argsort(cells.first_rows(), kind="stable").tolist():
+            cell = cells.values[number]
+            text = cell_text(cell)
+            error_cell = cell_error(cell)
+            if not text:
                 continue
-            if authority.last_day is not None and made > authority.last_day:
-                self.warn(
-                    index, "decision_date", self.raw("decision_date")[index],
-                    f"is after {authority.name} was abolished ({authority.end:%d/%m/%Y}); "
-                    "counted for it all the same",
-                    business_year_of(made),
-                )
-            elif authority.start is not None and made < authority.start:
-                self.warn(
-                    index, "decision_date", self.raw("decision_date")[index],
-                    f"is before {authority.name} existed (from {authority.start:%d/%m/%Y}); "
-                    "counted for it all the same",
-                    business_year_of(made),
-                )
+            if error_cell:
+                found[number] = error_cell
+                continue
+            try:
+                found[number] = self.register.find(text, suggest=unknown < _SUGGESTION_LIMIT)
+            except UnknownAuthority as error:
+                found[number] = error
+                unknown += 1
+        authorities = Distinct(cells.codes.copy(), list(found))
+        for index in np.flatnonzero(cells.rows_where(lambda _: True) & ~authorities.rows_where(
+                lambda match: isinstance(match, Authority))).tolist():
+            cell, match = cells.value(index), authorities.value(index)
+            if isinstance(match, str):
+                self.error(index, "authority", cell, match, "the authority's official name or GSS code")
+            elif match is None:
+                self.error(index, "authority", cell, "is blank; every decision names the authority complained about",
+                           "the authority's official name or GSS code")
+            else:
+                if match.ambiguous and decided.value(index):
+                    # One name, several authorities: the one that existed on the day may settle it.
+                    try:
+                        settled = self.register.find(cell_text(cell), on=decided.value(index))
+                        authorities.codes[index] = len(authorities.values)
+                        authorities.values.append(settled)
+                        continue
+                    except UnknownAuthority as error:
+                        match = error
+                self.error(index, "authority", cell, str(match), "the authority's official name or GSS code")
+        return Distinct(authorities.codes, [a if isinstance(a, Authority) else None for a in authorities.values])
+
+    def _check_types(self, authorities: Distinct) -> None:
+        if "authority_type" not in self.headers:
+            return
+        types = self.distinct("authority_type")
+        pairs = Distinct.of_keys(authorities.codes * len(types.values) + types.codes)
+        verdicts: list[tuple[str, str] | None] = []
+        for pair in cast(list[int], pairs.values):
+            authority: Authority | None = authorities.values[pair // len(types.values)]
+            cell = types.values[pair % len(types.values)]
+            expected = authority.group or authority.type_code if authority else ""
+            error_cell = cell_error(cell)
+            given = name_key(cell_text(cell))
+            if authority is None or (not error_cell and (not given or given in authority.accepted_type_keys())):
+                verdicts.append(None)
+            elif error_cell:
+                verdicts.append((error_cell, expected))
+            else:
+                register_says = f"a {authority.group} ({authority.type_code})" if authority.group else authority.type_code
+                verdicts.append((f"disagrees with the register, which has {authority.name} as {register_says};"
+                                 " correct the type or the authority", expected))
+        for index in np.flatnonzero(pairs.rows_with([verdict is not None for verdict in verdicts])).tolist():
+            message, expected = cast(tuple[str, str], verdicts[pairs.codes[index]])
+            self.error(index, "authority_type", types.value(index), message, expected)
+
+    def _warn_about_dates(self, authorities: Distinct, decided: Distinct) -> None:
+        made = decided.map(_day_number, np.int64)
+        dated = (made >= 0) & ~self.bad & authorities.rows_where(lambda authority: authority is not None)
+        last_day = authorities.map(lambda a: _day_number(a.last_day) if a and a.last_day else 10**8, np.int64)
+        first_day = authorities.map(lambda a: _day_number(a.start) if a and a.start else -1, np.int64)
+        after_end = dated & (made > last_day)
+        before_start = dated & ~after_end & (made < first_day)
+        for index in np.flatnonzero(after_end | before_start).tolist():
+            authority, day = authorities.value(index), decided.value(index)
+            if after_end[index]:
+                message = (f"is after {authority.name} was abolished ({authority.end:%d/%m/%Y}); "
+                           "counted for it all the same")
+            else:
+                message = (f"is before {authority.name} existed (from {authority.start:%d/%m/%Y}); "
+                           "counted for it all the same")
+            self.warn(index, "decision_date", self.cell("decision_date", index), message, business_year_of(day))
 
     def _warn_about_few_cases(self, records: pd.DataFrame, few_cases: int) -> None:
         counts: dict[Any, int] = records.groupby(["decision_year", "authority"]).size().to_dict()
@@ -603,6 +607,16 @@ class _Validator:
                         year=int(year),
                     )
                 )
+
+
+def _day_number(day: date | None) -> int:
+    """A date as a number that compares as dates do; -1 for none."""
+    return day.toordinal() if day is not None else -1
+
+
+def _year_number(day: date | None) -> int:
+    """The business year a date falls in; 0 for none."""
+    return business_year_of(day) if day is not None else 0
 
 
 def _only_month_first(value: object) -> bool:

@@ -56,6 +56,8 @@ def reference_key(reference: str) -> str:
     """A case reference for finding duplicates: compatibility forms folded (full-width digits), every
     kind of space removed (non-breaking, zero-width, tabs) and case ignored, so that two references
     that look the same on screen are the same."""
+    if reference.isascii():  # the common case, quicker: NFKC leaves ASCII as it is
+        return "".join(reference.split()).upper()
     return _ANY_SPACE.sub("", unicodedata.normalize("NFKC", reference)).upper()
 
 
