@@ -128,3 +128,43 @@ def test_a_reference_key_of_ascii_text_ignores_every_space_as_the_unicode_rule_d
     text = f"a{character}b {character}"
     unicode_rule = re.sub(r"[\s\u200b\u200c\u200d\u2060\ufeff\u180e]+", "", unicodedata.normalize("NFKC", text)).upper()
     assert reference_key(text) == unicode_rule
+
+
+def test_a_workbook_with_a_few_errors_formulas_and_hidden_rows_is_read_as_when_its_whole_sheet_is_parsed(
+        tmp_path, monkeypatch):
+    """Only the rows holding a formula, an error or hidden are parsed from the sheet's XML; the cells and
+    hidden rows found are those a parse of the whole sheet finds."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Reference", "Authority", "Decision date", "Outcome", "Notes"])
+    for number in range(2, 300):
+        sheet.append([f"20 {number:03}", "Adur District Council", "01/05/2020", "Upheld", ""])
+    sheet["E7"] = "#N/A"  # an error value (t="e")
+    sheet["B40"] = "=VLOOKUP(A40,Sheet2!A:B,2,FALSE)"  # a formula never calculated
+    sheet["C41"] = "#DIV/0!"
+    sheet.row_dimensions[50].hidden = True
+    sheet.row_dimensions[299].hidden = True
+    path = tmp_path / "marked.xlsx"
+    workbook.save(path)
+    with __import__("zipfile").ZipFile(path) as package:
+        assert reading._marked_rows_only(package.read("xl/worksheets/sheet1.xml")) is not None
+
+    cut = reading.read_table(path, required=REQUIRED_COLUMNS)
+    monkeypatch.setattr(reading, "_marked_rows_only", lambda data: None)
+    whole = reading.read_table(path, required=REQUIRED_COLUMNS)
+    assert comparable(cut) == comparable(whole)
+    assert cut.hidden_rows == whole.hidden_rows == [50, 299]
+    cells = dict(cut.columns({"notes": 4, "authority": 1}))
+    assert cells["notes"][7 - 2] == "#N/A" and str(cells["authority"][40 - 2]).startswith("=VLOOKUP")
+
+
+@pytest.mark.parametrize("xml", [
+    b'<worksheet xmlns="m"><sheetData><row><c t="e"><v>#N/A</v></c></row></sheetData></worksheet>',  # no r
+    b'<worksheet xmlns="m"><sheetData><row r="2"><!-- x --><c t="e"><v>#N/A</v></c></row></sheetData></worksheet>',
+    b'<x:worksheet xmlns:x="m"><x:sheetData><x:row r="2"><x:c t="e"><x:v>#N/A</x:v></x:c></x:row></x:sheetData>'
+    b'</x:worksheet>',
+])
+def test_a_sheet_not_in_the_plain_form_is_parsed_whole(xml):
+    assert reading._marked_rows_only(xml) is None

@@ -34,15 +34,15 @@ class Distinct:
         True are different cells)."""
         numbers: dict[Hashable, int] = {}
         values: list[object] = []
-        codes = np.empty(len(cells), dtype=np.intp)
-        for position, cell in enumerate(cells):
+        codes = []
+        for cell in cells:
             key = cell if type(cell) is str else (type(cell), cell)
             number = numbers.get(key)
             if number is None:
                 number = numbers[key] = len(values)
                 values.append(cell)
-            codes[position] = number
-        return cls(codes, values)
+            codes.append(number)
+        return cls(np.asarray(codes, dtype=np.intp), values)
 
     @classmethod
     def of_keys(cls, keys: np.ndarray) -> Distinct:

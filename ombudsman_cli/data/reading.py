@@ -14,6 +14,7 @@ import gc
 import io
 import itertools
 import posixpath
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -58,6 +59,7 @@ class Table:
     #: per row, the number of its cell among them.
     by_column: list[Distinct] | None = None
     _distinct: dict[int, Distinct] = field(default_factory=dict, repr=False)
+    _transposed: list[tuple[object, ...]] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -87,7 +89,11 @@ class Table:
                 return self.by_column[index]
             return Distinct.blank(len(self))
         if index not in self._distinct:
-            self._distinct[index] = Distinct.of([row[index] if index < len(row) else None for row in self.cells])
+            if self._transposed is None:
+                self._transposed = list(itertools.zip_longest(*self.cells))
+            if index >= len(self._transposed):
+                return Distinct.blank(len(self))
+            self._distinct[index] = Distinct.of(self._transposed[index])
         return self._distinct[index]
 
 
@@ -305,6 +311,7 @@ def _mark_what_readers_hide(path: Path, sheet: str, rows: list[Sequence[object]]
         return set()  # the reader opened it; what it could not show cannot be shown here either
     if b"<f" not in data and b't="e"' not in data and b"hidden=" not in data:
         return set()
+    data = _marked_rows_only(data) or data
     from lxml import etree
 
     hidden: set[int] = set()
@@ -326,6 +333,50 @@ def _mark_what_readers_hide(path: Path, sheet: str, rows: list[Sequence[object]]
                 _put(rows, row_number, column, CellError("=" + (formula.text or "(a shared formula)")))
         element.clear()
     return hidden
+
+
+# What makes a row worth parsing: a formula, an error value, or a row hidden.
+_MARKS = (b"<f", b't="e"', b"hidden=")
+_ROW_NUMBERED = re.compile(rb'\sr="')
+
+
+def _marks(data: bytes, start: int, end: int) -> list[int]:
+    """Where a formula, an error value or a hidden row may be, in order (a byte search, not a parse)."""
+    found = []
+    for mark in _MARKS:
+        position = data.find(mark, start, end)
+        while position >= 0:
+            found.append(position)
+            position = data.find(mark, position + 1, end)
+    return sorted(found)
+
+
+def _marked_rows_only(data: bytes) -> bytes | None:
+    """The sheet's XML cut down to the rows that hold a formula or an error or are hidden, so that a
+    sheet of many rows with one error is not parsed cell by cell; ``None`` (parse it whole) unless the
+    XML is in the plain form Excel, LibreOffice and openpyxl write (no prefixes, comments or CDATA, every
+    such row numbered)."""
+    if b"<![CDATA[" in data or b"<!--" in data:
+        return None
+    root = re.search(rb"<worksheet\b[^>]*>", data)
+    body_start, body_end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
+    if root is None or body_start < 0 or body_end < 0:
+        return None
+    rows: list[bytes] = []
+    covered = body_start
+    for mark in _marks(data, body_start, body_end):
+        if mark < covered:
+            continue
+        row_start = data.rfind(b"<row", covered, mark)
+        tag_end = data.find(b">", row_start)
+        if row_start < 0 or data[row_start + 4:row_start + 5] not in (b" ", b">", b"/") or not _ROW_NUMBERED.search(
+                data, row_start, tag_end):
+            return None
+        covered = tag_end + 1 if data[tag_end - 1:tag_end] == b"/" else data.find(b"</row>", tag_end) + len(b"</row>")
+        if covered <= tag_end:
+            return None
+        rows.append(data[row_start:covered])
+    return root.group() + b"<sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
 
 
 def _sheet_part(package: zipfile.ZipFile, sheet: str) -> str | None:
