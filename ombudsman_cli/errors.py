@@ -22,8 +22,9 @@ class OmbudsmanError(Exception):
     """Base class: something the user can put right. The message says how."""
 
 
-class UsageError(OmbudsmanError):
-    """An argument or setting that cannot be used (the command line exits 2)."""
+class UsageError(OmbudsmanError, ValueError):
+    """An argument or setting that cannot be used (the command line exits 2); to a library caller, a
+    ``ValueError``."""
 
 
 class InputFileError(OmbudsmanError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -54,8 +55,25 @@ def atomic_writer(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 
 def write_text(path: Path, text: str) -> None:
-    with atomic_writer(path) as stream:
-        stream.write(text)
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (:func:`atomic_writer`).
+
+    Through a symbolic link the file it points to is written, and the link kept. A path that is not a
+    regular file (a named pipe, a terminal, ``/dev/stdout``) is written as a stream, never replaced: its
+    reader gets the text. An error names the path (a full disk says which file it could not write).
+    """
+    target = path.resolve() if path.is_symlink() else path
+    try:
+        if target.exists() and not target.is_file():
+            if target.is_dir():
+                raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name inside it", str(path))
+            with target.open("w", encoding="utf-8", newline="") as stream:
+                stream.write(text)
+            return
+        with atomic_writer(target) as stream:
+            stream.write(text)
+    except OSError as error:
+        error.filename = str(path)  # not the temporary name beside it
+        raise
 
 
 def overwritten_inputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> list[tuple[Path, Path]]:

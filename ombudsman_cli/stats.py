@@ -9,16 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
 from .comparison import compared_with_average, wilson_interval
-from .data.register import GROUP_LABELS, Authority, Register
+from .data.register import GROUP_LABELS, Authority, Register, as_register
 from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
-from .errors import UsageError
+from .errors import NoDecisions, UnknownAuthority, UsageError
 from .models import MethodNote
-from .years import BusinessYear
+from .years import BusinessYear, parse_business_year
+
+if TYPE_CHECKING:
+    from .data.validation import Decisions
 
 AverageMethod = Literal["pooled", "mean"]
 AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
@@ -262,10 +266,12 @@ class YearStatistics:
     notes: tuple[MethodNote, ...] = ()
 
     def find(self, code: str) -> AuthorityStatistics:
+        """The figures of the authority with GSS ``code``; :class:`UnknownAuthority` if it has none this year."""
         for entry in self.authorities:
             if entry.authority.code == code:
                 return entry
-        raise KeyError(code)
+        raise UnknownAuthority(f"{code!r} has no figures in {self.year.label}: it is not an authority active in "
+                               "that year or with decisions in it (give its GSS code, e.g. E07000171)", [])
 
     def envelope(self) -> dict[str, Any]:
         """What every data output says first: the year, its period and how averages are taken."""
@@ -294,23 +300,45 @@ class YearStatistics:
 
 
 def compute_statistics(
-    records: pd.DataFrame,
-    register: Register,
-    year: BusinessYear,
+    records: pd.DataFrame | Decisions,
+    register: Register | str | Path | None,
+    year: BusinessYear | int | str,
     average_method: AverageMethod = "pooled",
     trend_years: int = 2,
     few_cases: int = 10,
     notes: Iterable[MethodNote] = (),
+    allow_no_decisions: bool = False,
 ) -> YearStatistics:
     """Figures for ``year`` from validated ``records`` (see :func:`ombudsman_cli.data.validation.validate`).
+
+    ``records`` is the :class:`Decisions` :func:`load_decisions` returns, or its ``records``; ``register``
+    the one they were loaded with (a :class:`Register`, a register file's path, or ``None`` for the
+    bundled one); ``year`` a :class:`BusinessYear`, ``2020`` or ``"2019/20"``.
 
     Every authority active in the year appears, with zero counts if it had no decisions, and so does
     any other authority with decisions or compliance outcomes in the year. Each authority also carries
     its figures for up to ``trend_years`` earlier years that have decisions in ``records``. Of ``notes``
     (changes of method), those of this year and the ``trend_years`` before it are kept with the figures.
+
+    A year without decisions raises :class:`NoDecisions`, as the commands refuse it (its figures would all
+    be nothing), unless ``allow_no_decisions``. An argument of the wrong kind raises ``TypeError``, a
+    wrong value ``ValueError`` (:class:`UsageError` is one), each naming the argument; an authority in
+    ``records`` that ``register`` lacks raises :class:`UnknownAuthority`.
     """
+    records = _records_argument(records)
+    register = as_register(register)
+    year = business_year_argument(year)
     if average_method not in AVERAGE_METHODS:
-        raise UsageError(f"average method {average_method!r} is not one of {', '.join(AVERAGE_METHODS)}")
+        raise UsageError(f"average_method: {average_method!r} is not one of {', '.join(AVERAGE_METHODS)}")
+    unknown = sorted(set(records["code"].unique().tolist()) - {a.code for a in register.authorities})
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        raise UnknownAuthority(
+            f"records name {len(unknown)} authorit{'ies' if len(unknown) > 1 else 'y'} ({shown}) that register "
+            f"{register.source} does not have: compute with the register the records were loaded with", [])
+    if not allow_no_decisions and not (records["decision_year"] == year.end_year).any():
+        raise NoDecisions(f"records have no decisions dated in {year.label}, so there is nothing to report for it "
+                          "(pass allow_no_decisions=True for a year of zeros)")
     current = _year_statistics(records, register, year, average_method, few_cases)
     years_with_data = set(records["decision_year"].unique().tolist())
     earlier = [
@@ -324,9 +352,36 @@ def compute_statistics(
         for statistics in earlier:
             try:
                 entry.previous_years.append(statistics.find(entry.authority.code))
-            except KeyError:
+            except UnknownAuthority:
                 continue
     return current
+
+
+def _records_argument(records: object) -> pd.DataFrame:
+    from .data.validation import RECORD_COLUMNS, Decisions
+
+    if isinstance(records, Decisions):
+        return records.records
+    if not isinstance(records, pd.DataFrame):
+        raise TypeError(f"records: expected the Decisions load_decisions returns (or its .records, a pandas "
+                        f"DataFrame), not {type(records).__name__}")
+    missing = [c for c in RECORD_COLUMNS if c not in records.columns]
+    if missing:
+        raise ValueError(f"records: the columns {', '.join(missing)} are missing; pass the records load_decisions "
+                         "or validate returns")
+    return records
+
+
+def business_year_argument(year: object) -> BusinessYear:
+    """``year`` as a :class:`BusinessYear`: one already, ``2020`` or ``"2019/20"``; else an error naming it."""
+    if isinstance(year, BusinessYear):
+        return year
+    if isinstance(year, bool) or not isinstance(year, (int, str)):
+        raise TypeError(f"year: expected a business year such as 2020 or '2019/20', not {type(year).__name__}")
+    try:
+        return parse_business_year(year)
+    except UsageError as error:
+        raise UsageError(f"year: {error}") from None
 
 
 def _year_statistics(

@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 the data or a file has a problem (the message says which a
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import signal
@@ -66,6 +67,8 @@ class OmbudsmanGroup(click.Group):
 
 def describe_os_error(error: OSError) -> str:
     where = f"{error.filename}: " if error.filename else ""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{where}{error.strerror}. Make room on that disk (or write elsewhere) and run again."
     return f"{where}{error.strerror or error}. Check the path and its permissions."
 
 
@@ -235,8 +238,10 @@ class Session:
 
     def inputs(self) -> list[Path]:
         """Every file this run reads, so that no output overwrites one."""
+        from ..data.register import bundled_data_files
+
         files = [self.decisions_path, self.authorities_path, self.settings.source, self.settings.contacts,
-                 self.settings.template]
+                 self.settings.template, *bundled_data_files()]
         return [Path(f) for f in files if f is not None]
 
     def find_authorities(self, names: tuple[str, ...]) -> list[Authority]:
@@ -258,22 +263,35 @@ def find_authorities(register: Register, names: tuple[str, ...], option: str = "
 
 def refuse_overwriting(outputs: Path | list[Path] | None, inputs: list[Path], option: str = "--output") -> None:
     """An output that is one of the run's inputs would destroy it: a usage error, before any work."""
+    from ..data.register import bundled_data_files
     from ..files import overwritten_inputs
 
     if outputs is None:
         return
     wanted = [o for o in (outputs if isinstance(outputs, list) else [outputs]) if str(o) != "-"]
     for output, source in overwritten_inputs(wanted, inputs)[:1]:
-        raise UsageError(f"{option} {output} is {source}, one of this run's inputs; writing there would "
-                         "overwrite it. Choose another file.")
+        what = ("a data file installed with ombudsman (every run reads it)" if source in bundled_data_files()
+                else "one of this run's inputs")
+        raise UsageError(f"{option} {output} is {source}, {what}; writing there would overwrite it. Choose another "
+                         "file.")
 
 
-def emit(text: str, output: Path | None) -> None:
-    """``text`` to standard output (no ``--output``, or ``--output -``), else written whole to the file."""
+def emit(text: str, output: Path | None = None) -> None:
+    """``text`` to standard output (no ``--output``, or ``--output -``), else written whole to the file.
+
+    Always UTF-8: the same command gives the same bytes under any locale (a yearly job under cron often
+    has a C or Latin-1 one)."""
     from ..files import write_text
 
     if output is None or str(output) == "-":
-        click.echo(text, nl=False)
+        sys.stdout.flush()  # anything printed before goes first
+        stream = click.get_binary_stream("stdout")
+        try:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+        except OSError as error:
+            error.filename = "standard output"
+            raise
     else:
         write_text(output, text)
         stderr(f"Wrote {output}")

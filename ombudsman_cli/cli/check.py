@@ -13,6 +13,7 @@ from .base import (
     Session,
     cli,
     describe_os_error,
+    emit,
     format_option,
     input_options,
     year_option,
@@ -59,18 +60,15 @@ def check(config_path: Path | None, decisions_path: Path | None, sheet: str | No
                          "expected": "a column named " + column, "year": None, "kind": "column"}
                         for column in error.columns]
         file = getattr(error, "path", None) or (str(decisions_path) if decisions_path else None)
-        click.echo(to_json({"file": file, "error": message, "rows": None, "problems": problems, "warnings": []}),
-                   nl=False)
+        emit(to_json({"file": file, "error": message, "rows": None, "problems": problems, "warnings": []}))
         sys.exit(2 if isinstance(error, UsageError) else 1)
     summary = summarise(decisions, year, session.register)
     if output_format == "json":
         summary["problems"] = [p.to_dict() for p in decisions.problems]
         summary["warnings"] = [p.to_dict() for p in decisions.warnings_in(year)]
-        click.echo(to_json(summary), nl=False)
+        emit(to_json(summary))
     else:
-        from rich.console import Console
+        from .tables import print_check, terminal_console
 
-        from .tables import print_check
-
-        print_check(Console(), summary, decisions.problems, decisions.warnings_in(year), limit)
+        print_check(terminal_console(), summary, decisions.problems, decisions.warnings_in(year), limit)
     sys.exit(1 if decisions.problems else 0)

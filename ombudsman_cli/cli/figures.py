@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +79,14 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
     if output_format == "table":
         from rich.console import Console
 
-        from .tables import print_statistics
+        from .tables import print_statistics, terminal_console
 
-        print_statistics(Console(), statistics, entries)
+        if output is None or str(output) == "-":
+            print_statistics(terminal_console(), statistics, entries)
+            return
+        table = io.StringIO()
+        print_statistics(Console(file=table, width=_TABLE_FILE_WIDTH, color_system=None), statistics, entries)
+        emit(table.getvalue(), output)
         return
     from ..output import to_csv, to_json
 
@@ -123,6 +129,10 @@ def export(config_path: Path | None, decisions_path: Path | None, sheet: str | N
         emit(to_json(statistics.export_dict()), output)
     else:
         emit(to_csv(statistics.export_records(), EXPORT_FIELDS), output)
+
+
+# A table written to a file is as wide as a wide terminal, without colour.
+_TABLE_FILE_WIDTH = 120
 
 
 def _sorted(entries: list[Any], field: str) -> list[Any]:
@@ -178,19 +188,18 @@ def compare(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     if output_format == "json":
         from ..output import to_json
 
-        click.echo(to_json(revisions.to_dict()), nl=False)
+        emit(to_json(revisions.to_dict()))
     else:
         _print_revisions(revisions)
     sys.exit(1 if revisions.any else 0)
 
 
 def _print_revisions(revisions: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    from .tables import shown
+    from .tables import shown, terminal_console
 
-    console = Console()
+    console = terminal_console()
     if not revisions.any:
         console.print(f"No figure has changed since {shown(revisions.source)} was published.")
         return

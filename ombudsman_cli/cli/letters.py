@@ -17,6 +17,7 @@ from .base import (
     Session,
     average_option,
     cli,
+    emit,
     format_option,
     input_options,
     jobs_option,
@@ -136,12 +137,12 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         from ..letters.run import manifest_rows
         from ..output import to_json
 
-        click.echo(to_json({
+        emit(to_json({
             "year": year.end_year, "template": str(template_path), "folder": str(folder),
             "letter_date": day.isoformat(), "letters": len(run.letters), "pdfs": pdfs,
             "manifest": str(run.manifest), "files": manifest_rows(run.letters),
             "kept": run.kept, "removed": run.removed, "unlisted": run.unlisted, "changed_since_sent": resend,
-        }), nl=False)
+        }))
     else:
         made = plural(len(run.letters), "letter") + (f" and {plural(pdfs, 'PDF')}" if pdf else "")
         click.echo(f"Wrote {made} for {year.label} to {folder} (manifest: {run.manifest}).")

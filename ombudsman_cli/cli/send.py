@@ -22,6 +22,7 @@ from .base import (
     EXIT_TERMINATED,
     BusinessYearType,
     cli,
+    emit,
     find_authorities,
     format_option,
     stderr,
@@ -146,21 +147,20 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     if output_format == "json":
         from ..output import to_json
 
-        click.echo(to_json(report.to_dict()), nl=False)
+        emit(to_json(report.to_dict()))
     else:
         _print_report(report, folder, really_send, every_message=verbose or output_format == "table")
     sys.exit(0 if report.ok else 1)
 
 
 def _print_report(report: SendReport, folder: Path, really_send: bool, every_message: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from ..send.ledger import LEDGER_NAME, Outcome
-    from .tables import shown
+    from .tables import shown, terminal_console
 
     plan = report.plan
-    console = Console()
+    console = terminal_console()
 
     def say(text: str) -> None:
         console.print(text, soft_wrap=True)  # one line, however long: easy to find, easy to copy

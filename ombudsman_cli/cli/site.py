@@ -16,6 +16,7 @@ from .base import (
     Session,
     average_option,
     cli,
+    emit,
     format_option,
     input_options,
     jobs_option,
@@ -99,9 +100,9 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
     if output_format == "json":
         from ..output import to_json
 
-        click.echo(to_json({"year": year.end_year, "folder": str(folder), "councils": build.councils,
+        emit(to_json({"year": year.end_year, "folder": str(folder), "councils": build.councils,
                             "letters": build.letters, "files": len(build.files), "manifest": str(folder / "manifest.csv"),
-                            "notes": build.notes}), nl=False)
+                            "notes": build.notes}))
     else:
         click.echo(f"Wrote the site for {year.label} to {folder}: {plural(build.councils, 'council')}, {build.letters:,} "
                    f"with their letter, {plural(len(build.files), 'file')} (manifest: {folder / 'manifest.csv'}). Open "

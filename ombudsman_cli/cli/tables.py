@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
+import io
+import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -22,6 +26,31 @@ HIGHER_MARK, LOWER_MARK = "▲", "▼"
 _MARKS = {"higher": HIGHER_MARK, "much_higher": HIGHER_MARK * 2, "lower": LOWER_MARK, "much_lower": LOWER_MARK * 2}
 
 
+def terminal_console(file: IO[str] | None = None) -> Console:
+    """A console for standard output (or ``file``) that never fails on the terminal's encoding: on one
+    that is not UTF-8 (cp1252, latin-1, ASCII under cron) a character it cannot show is replaced, and
+    :func:`marks_for` gives ASCII marks."""
+    if file is None:
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        if codecs.lookup(encoding).name != "utf-8" and hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            file = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, errors="replace", write_through=True)
+    return Console(file=file)
+
+
+def _shows(console: Console, text: str) -> bool:
+    try:
+        text.encode(console.encoding)
+        return True
+    except (UnicodeEncodeError, LookupError):
+        return False
+
+
+def marks_for(console: Console) -> tuple[str, str, str]:
+    """The higher and lower marks and the separator the console can show: ▲ ▼ · or, failing that, ^ v -."""
+    return (HIGHER_MARK, LOWER_MARK, "·") if _shows(console, HIGHER_MARK + LOWER_MARK + "·") else ("^", "v", "-")
+
+
 def shown(text: str, limit: int | None = None) -> str:
     """Text from a file, safe in a rich table: no markup read into it, no control character let through."""
     return escape(printable(text, limit))
@@ -33,9 +62,9 @@ def show_percent(value: Rate) -> str:
     return percent_text(value) or "n/a"
 
 
-def mark(judgement: str | None) -> str:
+def mark(judgement: str | None, higher: str = HIGHER_MARK, lower: str = LOWER_MARK) -> str:
     """The mark of a rate's judgement against its group's average (:meth:`AuthorityStatistics.vs_average`)."""
-    return _MARKS.get(judgement or "", "")
+    return _MARKS.get(judgement or "", "").replace(HIGHER_MARK, higher).replace(LOWER_MARK, lower)
 
 
 def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Problem],
@@ -98,42 +127,55 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
 SMALL = "*"
 
 
-def _rate_cell(entry: AuthorityStatistics, name: str) -> str:
+_NAME_WIDTH = 18
+_RATES = (("uphold_rate", "Upheld"), ("compliance_rate", "Compliance"), ("satisfactory_remedy_rate", "Remedy"))
+
+
+def _rate_text(entry: AuthorityStatistics, name: str, marks: tuple[str, str, str]) -> tuple[str, str]:
+    """A rate as the table shows it: the figure with its mark, and the comparisons beneath it."""
     value, average = entry.rate(name), entry.average(name)
     small = SMALL if entry.is_small(name) else ""
-    marked = mark(entry.vs_average(name))
-    cell = f"{show_percent(value)}{small} of {entry.denominator(name):,}{' ' + marked if marked else ''}\n[dim]avg {show_percent(average)}"
+    marked = mark(entry.vs_average(name), marks[0], marks[1])
+    figure = f"{show_percent(value)}{small} of {entry.denominator(name):,}{' ' + marked if marked else ''}"
+    beside = f"avg {show_percent(average)}"
     last = entry.earlier(1)
     if last is not None:
-        cell += f"\nlast yr {show_percent(last.rate(name))}"
-    return cell + "[/]"
+        beside += f"\nlast yr {show_percent(last.rate(name))}"
+    return figure, beside
 
 
 def print_statistics(console: Console, statistics: YearStatistics, entries: Sequence[AuthorityStatistics]) -> None:
+    """The councils' table, and the groups' averages. Where the table is wider than the console, each
+    council's figures stand under its name instead (no column or name is cut)."""
     year = statistics.year
+    higher, lower, dot = marks = marks_for(console)
     table = Table(
         title=f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}",
         title_justify="left",
-        caption=f"{HIGHER_MARK} higher, {LOWER_MARK} lower than chance would give a council with as many cases at its "
-        f"comparison group's average (beyond the 95% funnel limits; {HIGHER_MARK * 2} {LOWER_MARK * 2} beyond 99.8%); "
+        caption=f"{higher} higher, {lower} lower than chance would give a council with as many cases at its "
+        f"comparison group's average (beyond the 95% funnel limits; {higher * 2} {lower * 2} beyond 99.8%); "
         f"unmarked: within them. {SMALL} fewer than {statistics.few_cases} cases: read with care; n/a: nothing to "
         "divide by",
         caption_justify="left",
     )
-    table.add_column("Authority", ratio=1, min_width=18, overflow="fold")
-    table.add_column("Upheld", no_wrap=True)
-    table.add_column("Compliance", no_wrap=True)
-    table.add_column("Remedy", no_wrap=True)
+    table.add_column("Authority", ratio=1, min_width=_NAME_WIDTH, overflow="fold")
+    for _, label in _RATES:
+        table.add_column(label, no_wrap=True)
+    widths = [len(label) for _, label in _RATES]
     for entry in entries:
-        counts = entry.counts
-        group = entry.authority.group or "no comparison group"
+        cells = [_rate_text(entry, name, marks) for name, _ in _RATES]
+        for position, (figure, beside) in enumerate(cells):
+            widths[position] = max(widths[position], *(cell_len(line) for line in [figure, *beside.splitlines()]))
         table.add_row(
-            f"{shown(entry.authority.name)}\n[dim]{group} · {plural(counts.decisions, 'decision')}[/]",
-            _rate_cell(entry, "uphold_rate"),
-            _rate_cell(entry, "compliance_rate"),
-            _rate_cell(entry, "satisfactory_remedy_rate"),
+            f"{shown(entry.authority.name)}\n[dim]{_about(entry, dot)}[/]",
+            *(f"{figure}\n[dim]{beside}[/]" for figure, beside in cells),
         )
-    console.print(table)
+    # The rates are never wrapped: the table fits when they and the narrowest name column do, with
+    # each column's padding and the lines between them.
+    if _NAME_WIDTH + sum(widths) + 3 * (len(widths) + 1) + 1 <= console.width:
+        console.print(table)
+    else:
+        _print_stacked(console, table, entries, marks)
     averages = Table(title="Comparison groups and England", title_justify="left")
     averages.add_column("Group", ratio=1, min_width=14)
     averages.add_column("Councils", justify="right")
@@ -155,4 +197,38 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
     for row in statistics.averages.values():
         add(row)
     add(statistics.national, "bold")
-    console.print(averages)
+    if _fits(console, averages):
+        console.print(averages)
+        return
+    console.print(f"[bold]{averages.title}[/]")
+    for row in [*statistics.averages.values(), statistics.national]:
+        totals = row.totals
+        console.print(f"[bold]{shown(row.name)}[/] ({plural(row.authorities, 'council')})")
+        for label, rate, count in (("Upheld", row.uphold_rate, totals.investigated),
+                                   ("Compliance", row.compliance_rate, totals.compliance_outcomes),
+                                   ("Remedy", row.satisfactory_remedy_rate, totals.upheld)):
+            console.print(f"  {label}: {show_percent(rate)} of {count:,}")
+
+
+def _fits(console: Console, table: Table) -> bool:
+    """Whether ``table`` shows every column whole at the console's width (drawn wide, then measured)."""
+    drawn = io.StringIO()
+    Console(file=drawn, width=1000, color_system=None, legacy_windows=False).print(table)
+    return max((cell_len(line.rstrip()) for line in drawn.getvalue().splitlines()), default=0) <= console.width
+
+
+def _about(entry: AuthorityStatistics, dot: str) -> str:
+    return f"{entry.authority.group or 'no comparison group'} {dot} {plural(entry.counts.decisions, 'decision')}"
+
+
+def _print_stacked(console: Console, table: Table, entries: Sequence[AuthorityStatistics],
+                   marks: tuple[str, str, str]) -> None:
+    """Each council's figures under its name: the table's content for a console too narrow for it."""
+    console.print(f"[bold]{table.title}[/]")
+    for entry in entries:
+        console.print(f"[bold]{shown(entry.authority.name)}[/]\n[dim]{_about(entry, marks[2])}[/]")
+        for name, label in _RATES:
+            figure, beside = _rate_text(entry, name, marks)
+            console.print(f"  {label}: {figure}\n    [dim]{beside.replace(chr(10), '; ')}[/]")
+    console.print(f"[dim]{table.caption}[/]")
+

@@ -230,6 +230,23 @@ def _trigrams(key: str) -> set[str]:
     return {padded[i:i + 3] for i in range(len(padded) - 2)}
 
 
+def as_register(register: object) -> Register:
+    """A :class:`Register` given to a library function as one, as a register file's path, or as ``None``
+    for the bundled one; anything else is a ``TypeError`` naming the argument."""
+    if isinstance(register, Register):
+        return register
+    if register is None or isinstance(register, (str, Path)):
+        return load_register(register)
+    raise TypeError(f"register: expected a Register (load_register()), a register file's path or None for the "
+                    f"bundled one, not {type(register).__name__}")
+
+
+def bundled_data_files() -> list[Path]:
+    """The data files installed with the package: inputs of every run, which no output may replace."""
+    folder = resources.files("ombudsman_cli") / "data"
+    return [Path(str(item)) for item in folder.iterdir() if item.is_file() and not item.name.endswith((".py", ".pyc"))]
+
+
 def load_register(path: str | Path | None = None) -> Register:
     """The bundled register of English authorities, or the user's own file (CSV or spreadsheet) with the
     same columns: ``official-name``, ``gss-code`` and ``local-authority-type`` required; ``start-date``,

@@ -21,7 +21,7 @@ from ..errors import ExportHasProblems, InputFileError, MissingColumns, UnknownA
 from ..years import BusinessYear, business_year_of
 from .columns import Distinct, object_array
 from .reading import Engine, Table, bulk_allocation, read_table
-from .register import Authority, Register
+from .register import Authority, Register, as_register
 from .values import (
     DATE_EXPECTED,
     cell_error,
@@ -184,23 +184,28 @@ class Decisions:
 
 def load_decisions(
     path: str | Path,
-    register: Register,
+    register: Register | str | Path | None = None,
     sheet: str | None = None,
     engine: Engine = "calamine",
     few_cases: int = DEFAULT_FEW_CASES,
     today: date | None = None,
 ) -> Decisions:
-    """Read and validate a decisions export (``.xlsx``, ``.ods`` or UTF-8 ``.csv``)."""
+    """Read and validate a decisions export (``.xlsx``, ``.ods`` or UTF-8 ``.csv``) against ``register``
+    (a :class:`Register`, a register file's path, or ``None`` for the bundled one)."""
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path: expected the export's path (a str or Path), not {type(path).__name__}")
+    register = as_register(register)
     table = read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS, by_column=True)
     return validate(table, register, few_cases=few_cases, today=today)
 
 
-def validate(table: Table, register: Register, few_cases: int = DEFAULT_FEW_CASES,
+def validate(table: Table, register: Register | str | Path | None = None, few_cases: int = DEFAULT_FEW_CASES,
              today: date | None = None) -> Decisions:
     """Check every row of ``table`` against the export contract and the register.
 
     ``today`` (default: the clock's) bounds plausible dates: none more than a year after it.
     """
+    register = as_register(register)
     with bulk_allocation():
         return _Validator(table, register, today or date.today()).run(few_cases)
 
