@@ -61,15 +61,14 @@ def write_text(path: Path, text: str) -> None:
     regular file (a named pipe, a terminal, ``/dev/stdout``) is written as a stream, never replaced: its
     reader gets the text. An error names the path (a full disk says which file it could not write).
     """
-    target = path.resolve() if path.is_symlink() else path
     try:
-        if target.exists() and not target.is_file():
-            if target.is_dir():
+        if path.exists() and not path.is_file():
+            if path.is_dir():
                 raise IsADirectoryError(errno.EISDIR, "is a folder; give a file name inside it", str(path))
-            with target.open("w", encoding="utf-8", newline="") as stream:
+            with path.open("w", encoding="utf-8", newline="") as stream:  # /dev/stdout: whatever fd 1 is
                 stream.write(text)
             return
-        with atomic_writer(target) as stream:
+        with atomic_writer(path.resolve() if path.is_symlink() else path) as stream:
             stream.write(text)
     except OSError as error:
         error.filename = str(path)  # not the temporary name beside it

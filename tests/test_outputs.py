@@ -208,3 +208,10 @@ def test_a_year_without_decisions_is_refused_unless_asked_for(loaded):
     zeros = compute_statistics(loaded, None, 2022, allow_no_decisions=True)
     assert zeros.find("E07000171").counts.decisions == 0
     assert isinstance(UsageError("x"), ValueError)
+
+
+def test_dev_stdout_as_the_output_is_whatever_standard_output_is(export, tmp_path):
+    plain = run(["export", "--decisions", str(export), "--year", "2020"], tmp_path)
+    through = run(["export", "--decisions", str(export), "--year", "2020", "--output", "/dev/stdout"], tmp_path)
+    assert through.returncode == 0, through.stderr
+    assert through.stdout == plain.stdout and b"Bassetlaw" in plain.stdout
