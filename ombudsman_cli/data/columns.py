@@ -122,7 +122,10 @@ def csv_by_column(path: Path, required: Sequence[str]) -> Table | None:
     for position in range(frame.shape[1]):
         codes, values = pd.factorize(frame.iloc[:, position].to_numpy(dtype=object))
         text = values.tolist()
-        joined = "".join(text) if all(type(value) is str for value in text) else "\0"
+        try:
+            joined = "".join(text)  # every value is text (anything else would stop the join)
+        except TypeError:
+            return None
         # The csv module reads text whose line ends are made \n, within quotes too.
         if (codes < 0).any() or "\0" in joined or "\r" in joined:
             return None

@@ -315,15 +315,20 @@ class _Validator:
         column_cells = self.distinct(column)
         values: list[Any] = []
         messages: list[str | None] = []
+        blank = "is blank; every decision needs one" if required else None
         for cell in column_cells.values:
+            text = cell.strip() if type(cell) is str else cell_text(cell)
             # Text is the common case: only text starting "#" or "E" can be a spreadsheet error.
             spreadsheet_error = cell_error(cell) if type(cell) is not str or cell[:1] in "#E" else None
             if spreadsheet_error:
                 values.append(None)
                 messages.append(spreadsheet_error)
-            elif cell is None or not (cell.strip() if type(cell) is str else cell_text(cell)):
+            elif not text:
                 values.append(None)
-                messages.append("is blank; every decision needs one" if required else None)
+                messages.append(blank)
+            elif parse is cell_text:
+                values.append(text)
+                messages.append(None)
             else:
                 try:
                     values.append(parse(cell))
@@ -505,7 +510,10 @@ class _Validator:
             ))
 
     def _check_duplicates(self, references: Distinct) -> None:
-        keys = Distinct.of_keys(references.map(lambda reference: None if reference is None else reference_key(reference)))
+        keys_of_values = [None if reference is None else reference_key(reference) for reference in references.values]
+        if None not in keys_of_values and len(set(keys_of_values)) == len(keys_of_values) == self.count:
+            return  # every row's reference its own (the common case, known without numbering them)
+        keys = Distinct.of_keys(object_array(keys_of_values)[references.codes])
         first_rows = keys.first_rows()
         repeated = (keys.rows_with([key is not None for key in keys.values])
                     & (first_rows[keys.codes] < np.arange(self.count)))
