@@ -166,28 +166,38 @@ class _Converter:
                 _kill_group(process)
 
     def convert_share(self, documents: list[Path]) -> list[Path]:
-        """One worker: its own LibreOffice profile, batches converted one after another, then one more
-        try for whatever a batch lost."""
-        with tempfile.TemporaryDirectory(prefix="ombudsman-soffice-") as workspace:
+        """One worker: its own LibreOffice profile, batches converted one after another, each batch's PDFs
+        finished (by a thread of the worker's own) while LibreOffice converts the next; then one more try
+        for whatever a batch lost."""
+        with tempfile.TemporaryDirectory(prefix="ombudsman-soffice-") as workspace, \
+                ThreadPoolExecutor(max_workers=1) as finisher:
             profile = Path(workspace) / "profile"
-            missing: list[Path] = []
+            finishing = []
             for start in range(0, len(documents), self.batch_size):
                 if self.stop.is_set():
-                    return []
+                    break
                 batch = documents[start:start + self.batch_size]
-                missing += self.convert_batch(profile, batch)
-                if self.progress:
-                    self.progress(len(batch))
+                scratch, produced = self.convert(profile, batch)
+                finishing.append(finisher.submit(self.finish_batch, batch, scratch, produced))
+            # Every converted batch is finished, even when the run is stopping: no PDF made is lost.
+            missing = [document for batch in finishing for document in batch.result()]
             if missing and not self.stop.is_set():
-                missing = self.convert_batch(profile, missing)
+                missing = self.finish_batch(missing, *self.convert(profile, missing), count=False)
             return [] if self.stop.is_set() else missing
 
-    def convert_batch(self, profile: Path, batch: list[Path]) -> list[Path]:
-        """Convert into a scratch folder beside the documents (so that moving a finished PDF into place
-        is a rename on one disk), move each good PDF beside its document; return the failures."""
+    def convert(self, profile: Path, batch: list[Path]) -> tuple[Path, bool]:
+        """Convert ``batch`` into a scratch folder beside the documents (so that moving a finished PDF into
+        place is a rename on one disk); the folder, and whether LibreOffice ran to its end."""
         scratch = Path(tempfile.mkdtemp(dir=batch[0].parent, prefix=".pdf-"))
         try:
-            produced = self._run(profile, batch, scratch)
+            return scratch, self._run(profile, batch, scratch)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+
+    def finish_batch(self, batch: list[Path], scratch: Path, produced: bool, count: bool = True) -> list[Path]:
+        """Move each good PDF of ``batch`` beside its document, finished; return the failures."""
+        try:
             failed = []
             for document in batch:
                 pdf = scratch / document.with_suffix(".pdf").name
@@ -198,6 +208,8 @@ class _Converter:
                     except ConversionError:
                         pass  # not a PDF that can be mended: a failure, named below
                 failed.append(document)
+            if count and self.progress:
+                self.progress(len(batch))
             return failed
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
