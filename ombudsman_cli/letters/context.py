@@ -60,7 +60,7 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
     name, numerator, counted, out_of = _SECTIONS[section]
     value, average = entry.rate(name), entry.average(name)
     count, total = getattr(entry.counts, numerator), entry.denominator(name) or 0
-    interval = entry.interval(name)
+    low, high = interval_texts(entry.interval(name))
     words = {
         "defined": value is not None,
         "percent": percent_text(value),
@@ -72,8 +72,8 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
         "based_on": plural(total, out_of),
         # The 95% interval ("30%" to "90%"), and the rate against the average by funnel limits: higher,
         # much_higher, lower, much_lower, expected, or "" where there is nothing to judge.
-        "interval_low": interval_texts(interval)[0],
-        "interval_high": interval_texts(interval)[1],
+        "interval_low": low,
+        "interval_high": high,
         "vs_average": entry.vs_average(name) or "",
     }
     if counted:
