@@ -10,19 +10,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
 from .comparison import compared_with_average, wilson_interval
 from .data.register import GROUP_LABELS, Authority, Register, as_register
-from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, UPHELD
+from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, RECORD_COLUMNS, UPHELD, Decisions
 from .errors import NoDecisions, UnknownAuthority, UsageError
 from .models import MethodNote
 from .years import BusinessYear, parse_business_year
-
-if TYPE_CHECKING:
-    from .data.validation import Decisions
 
 AverageMethod = Literal["pooled", "mean"]
 AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
@@ -358,8 +355,6 @@ def compute_statistics(
 
 
 def _records_argument(records: object) -> pd.DataFrame:
-    from .data.validation import RECORD_COLUMNS, Decisions
-
     if isinstance(records, Decisions):
         return records.records
     if not isinstance(records, pd.DataFrame):

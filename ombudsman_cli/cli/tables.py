@@ -127,7 +127,6 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
 SMALL = "*"
 
 
-_NAME_WIDTH = 18
 _RATES = (("uphold_rate", "Upheld"), ("compliance_rate", "Compliance"), ("satisfactory_remedy_rate", "Remedy"))
 
 
@@ -145,90 +144,71 @@ def _rate_text(entry: AuthorityStatistics, name: str, marks: tuple[str, str, str
 
 
 def print_statistics(console: Console, statistics: YearStatistics, entries: Sequence[AuthorityStatistics]) -> None:
-    """The councils' table, and the groups' averages. Where the table is wider than the console, each
-    council's figures stand under its name instead (no column or name is cut)."""
+    """The councils' table, and the groups' averages. Where a table is wider than the console, each row's
+    figures stand under its name instead (no column or name is cut)."""
     year = statistics.year
     higher, lower, dot = marks = marks_for(console)
-    table = Table(
-        title=f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}",
-        title_justify="left",
-        caption=f"{higher} higher, {lower} lower than chance would give a council with as many cases at its "
-        f"comparison group's average (beyond the 95% funnel limits; {higher * 2} {lower * 2} beyond 99.8%); "
-        f"unmarked: within them. {SMALL} fewer than {statistics.few_cases} cases: read with care; n/a: nothing to "
-        "divide by",
-        caption_justify="left",
+    title = f"Decisions {year.period_text} ({year.label}), averages {statistics.average_method}"
+    caption = (
+        f"{higher} higher, {lower} lower than chance would give a council with as many cases at its comparison "
+        f"group's average (beyond the 95% funnel limits; {higher * 2} {lower * 2} beyond 99.8%); unmarked: within "
+        f"them. {SMALL} fewer than {statistics.few_cases} cases: read with care; n/a: nothing to divide by"
     )
-    table.add_column("Authority", ratio=1, min_width=_NAME_WIDTH, overflow="fold")
-    for _, label in _RATES:
-        table.add_column(label, no_wrap=True)
-    widths = [len(label) for _, label in _RATES]
-    for entry in entries:
-        cells = [_rate_text(entry, name, marks) for name, _ in _RATES]
-        for position, (figure, beside) in enumerate(cells):
-            widths[position] = max(widths[position], *(cell_len(line) for line in [figure, *beside.splitlines()]))
-        table.add_row(
-            f"{shown(entry.authority.name)}\n[dim]{_about(entry, dot)}[/]",
-            *(f"{figure}\n[dim]{beside}[/]" for figure, beside in cells),
-        )
-    # The rates are never wrapped: the table fits when they and the narrowest name column do, with
-    # each column's padding and the lines between them.
-    if _NAME_WIDTH + sum(widths) + 3 * (len(widths) + 1) + 1 <= console.width:
+    councils = [(entry, [_rate_text(entry, name, marks) for name, _ in _RATES]) for entry in entries]
+    labels = [label for _, label in _RATES]
+    if _fits(console, 18, labels, [[f"{figure}\n{beside}" for figure, beside in cells] for _, cells in councils]):
+        table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+        table.add_column("Authority", ratio=1, min_width=18, overflow="fold")
+        for label in labels:
+            table.add_column(label, no_wrap=True)
+        for entry, cells in councils:
+            table.add_row(f"{shown(entry.authority.name)}\n[dim]{_about(entry, dot)}[/]",
+                          *(f"{figure}\n[dim]{beside}[/]" for figure, beside in cells))
         console.print(table)
     else:
-        _print_stacked(console, table, entries, marks)
-    averages = Table(title="Comparison groups and England", title_justify="left")
-    averages.add_column("Group", ratio=1, min_width=14)
-    averages.add_column("Councils", justify="right")
-    averages.add_column("Upheld", no_wrap=True)
-    averages.add_column("Compliance", no_wrap=True)
-    averages.add_column("Remedy", no_wrap=True)
+        console.print(f"[bold]{title}[/]")
+        for entry, cells in councils:
+            console.print(f"[bold]{shown(entry.authority.name)}[/]\n[dim]{_about(entry, dot)}[/]")
+            for label, (figure, beside) in zip(labels, cells):
+                console.print(f"  {label}: {figure}\n    [dim]{beside.replace(chr(10), '; ')}[/]")
+        console.print(f"[dim]{caption}[/]")
 
-    def add(row: Averages, style: str = "") -> None:
-        totals = row.totals
-        averages.add_row(
-            shown(row.name),
-            f"{row.authorities:,}",
-            f"{show_percent(row.uphold_rate)} of {totals.investigated:,}",
-            f"{show_percent(row.compliance_rate)} of {totals.compliance_outcomes:,}",
-            f"{show_percent(row.satisfactory_remedy_rate)} of {totals.upheld:,}",
-            style=style,
-        )
-
-    for row in statistics.averages.values():
-        add(row)
-    add(statistics.national, "bold")
-    if _fits(console, averages):
+    title = "Comparison groups and England"
+    groups = [(row, _group_figures(row)) for row in [*statistics.averages.values(), statistics.national]]
+    if _fits(console, 14, ["Councils", *labels], [[f"{row.authorities:,}", *figures] for row, figures in groups]):
+        averages = Table(title=title, title_justify="left")
+        averages.add_column("Group", ratio=1, min_width=14)
+        averages.add_column("Councils", justify="right")
+        for label in labels:
+            averages.add_column(label, no_wrap=True)
+        for row, figures in groups:
+            averages.add_row(shown(row.name), f"{row.authorities:,}", *figures,
+                             style="bold" if row is statistics.national else "")
         console.print(averages)
-        return
-    console.print(f"[bold]{averages.title}[/]")
-    for row in [*statistics.averages.values(), statistics.national]:
-        totals = row.totals
-        console.print(f"[bold]{shown(row.name)}[/] ({plural(row.authorities, 'council')})")
-        for label, rate, count in (("Upheld", row.uphold_rate, totals.investigated),
-                                   ("Compliance", row.compliance_rate, totals.compliance_outcomes),
-                                   ("Remedy", row.satisfactory_remedy_rate, totals.upheld)):
-            console.print(f"  {label}: {show_percent(rate)} of {count:,}")
+    else:
+        console.print(f"[bold]{title}[/]")
+        for row, figures in groups:
+            console.print(f"[bold]{shown(row.name)}[/] ({plural(row.authorities, 'council')})")
+            for label, figure in zip(labels, figures):
+                console.print(f"  {label}: {figure}")
 
 
-def _fits(console: Console, table: Table) -> bool:
-    """Whether ``table`` shows every column whole at the console's width (drawn wide, then measured)."""
-    drawn = io.StringIO()
-    Console(file=drawn, width=1000, color_system=None, legacy_windows=False).print(table)
-    return max((cell_len(line.rstrip()) for line in drawn.getvalue().splitlines()), default=0) <= console.width
+def _group_figures(row: Averages) -> list[str]:
+    """A group's three rates, each with the number it is out of, in the order of :data:`_RATES`."""
+    totals = row.totals
+    return [f"{show_percent(row.uphold_rate)} of {totals.investigated:,}",
+            f"{show_percent(row.compliance_rate)} of {totals.compliance_outcomes:,}",
+            f"{show_percent(row.satisfactory_remedy_rate)} of {totals.upheld:,}"]
+
+
+def _fits(console: Console, name_width: int, headings: list[str], rows: list[list[str]]) -> bool:
+    """Whether a table fits the console whole: a name column (wrapped, at least ``name_width``) and the
+    columns ``headings``, never wrapped (``rows`` holds their text, a line break where a cell has two):
+    each column's widest line, its padding, and the lines between columns."""
+    widths = [max([cell_len(heading), *(cell_len(line) for row in rows for line in row[position].splitlines())])
+              for position, heading in enumerate(headings)]
+    return name_width + sum(widths) + 3 * (len(widths) + 1) + 1 <= console.width
 
 
 def _about(entry: AuthorityStatistics, dot: str) -> str:
     return f"{entry.authority.group or 'no comparison group'} {dot} {plural(entry.counts.decisions, 'decision')}"
-
-
-def _print_stacked(console: Console, table: Table, entries: Sequence[AuthorityStatistics],
-                   marks: tuple[str, str, str]) -> None:
-    """Each council's figures under its name: the table's content for a console too narrow for it."""
-    console.print(f"[bold]{table.title}[/]")
-    for entry in entries:
-        console.print(f"[bold]{shown(entry.authority.name)}[/]\n[dim]{_about(entry, marks[2])}[/]")
-        for name, label in _RATES:
-            figure, beside = _rate_text(entry, name, marks)
-            console.print(f"  {label}: {figure}\n    [dim]{beside.replace(chr(10), '; ')}[/]")
-    console.print(f"[dim]{table.caption}[/]")
-

@@ -285,8 +285,7 @@ class _Validator:
 
     def cell(self, column: str, index: int) -> object:
         """The raw cell of ``column`` in data row ``index``."""
-        column_cells = self.distinct(column)
-        return column_cells.values[column_cells.codes[index]]
+        return self.distinct(column).value(index)
 
     def header(self, column: str) -> str:
         return self.table.headers[self.headers[column]] if column in self.headers else column
@@ -342,8 +341,8 @@ class _Validator:
                     for m, cell in zip(messages, column_cells.values)]
             self.bad |= column_cells.rows_with(said)
             for index in np.flatnonzero(column_cells.rows_with([bool(m) and not s for m, s in zip(messages, said)])).tolist():
-                number = column_cells.codes[index]
-                self.error(index, column, column_cells.values[number], cast(str, messages[number]), expected)
+                self.error(index, column, column_cells.value(index), cast(str, messages[column_cells.codes[index]]),
+                           expected)
         return Distinct(column_cells.codes, values)
 
     def plausible_date(self, value: object) -> date:
@@ -452,7 +451,7 @@ class _Validator:
                 self.warn(index, "compliance_date", self.cell("compliance_date", index), message,
                           business_year_of(recorded))
         if "decision_date" not in unusable:
-            self._warn_about_dates(authorities, decided)
+            self._warn_about_dates(authorities, decided, decided_days)
 
         keep = np.flatnonzero(~self.bad)
         kept = authorities.codes[keep]  # a kept row has its authority
@@ -546,8 +545,7 @@ class _Validator:
                 found[number] = error
                 unknown += 1
         authorities = Distinct(cells.codes.copy(), list(found))
-        for index in np.flatnonzero(cells.rows_where(lambda _: True) & ~authorities.rows_where(
-                lambda match: isinstance(match, Authority))).tolist():
+        for index in np.flatnonzero(~authorities.rows_where(lambda match: isinstance(match, Authority))).tolist():
             cell, match = cells.value(index), authorities.value(index)
             if isinstance(match, str):
                 self.error(index, "authority", cell, match, "the authority's official name or GSS code")
@@ -591,10 +589,11 @@ class _Validator:
             message, expected = cast(tuple[str, str], verdicts[pairs.codes[index]])
             self.error(index, "authority_type", types.value(index), message, expected)
 
-    def _warn_about_dates(self, authorities: Distinct, decided: Distinct) -> None:
-        made = decided.map(_day_number, np.int64)
+    def _warn_about_dates(self, authorities: Distinct, decided: Distinct, made: np.ndarray) -> None:
+        """Decisions dated after their authority was abolished, or before it existed (``made``: each row's
+        decision date as :func:`_day_number` gives it)."""
         dated = (made >= 0) & ~self.bad & authorities.rows_where(lambda authority: authority is not None)
-        last_day = authorities.map(lambda a: _day_number(a.last_day) if a and a.last_day else 10**8, np.int64)
+        last_day = authorities.map(lambda a: _day_number(a.last_day or date.max) if a else 0, np.int64)
         first_day = authorities.map(lambda a: _day_number(a.start) if a and a.start else -1, np.int64)
         after_end = dated & (made > last_day)
         before_start = dated & ~after_end & (made < first_day)
