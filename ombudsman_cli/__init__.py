@@ -6,7 +6,7 @@ Use it from Python as well as from the command line::
 
     register = load_register()
     decisions = load_decisions("examples/decisions-2018-2021.xlsx", register).require_valid()
-    statistics = compute_statistics(decisions.records, register, parse_business_year("2019/20"))
+    statistics = compute_statistics(decisions, register, parse_business_year("2019/20"))
     statistics.find("E07000171").uphold_rate   # Fraction, or None where nothing was investigated
 
 The heavy parts (pandas, docxtpl) load on first use, so ``ombudsman --help`` answers at once.

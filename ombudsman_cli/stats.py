@@ -6,13 +6,15 @@ percentage is rounded half up on the true value, never on a float that sits just
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+import numpy as np
 
 from .comparison import compared_with_average, wilson_interval
 from .data.register import GROUP_LABELS, Authority, Register, as_register
@@ -20,6 +22,11 @@ from .data.validation import COMPLIED, NOT_UPHELD, OUTCOMES, RECORD_COLUMNS, UPH
 from .errors import NoDecisions, UnknownAuthority, UsageError
 from .models import MethodNote
 from .years import BusinessYear, parse_business_year
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+RecordColumns = dict[str, np.ndarray]
 
 AverageMethod = Literal["pooled", "mean"]
 AVERAGE_METHODS: tuple[str, ...] = ("pooled", "mean")
@@ -322,24 +329,24 @@ def compute_statistics(
     wrong value ``ValueError`` (:class:`UsageError` is one), each naming the argument; an authority in
     ``records`` that ``register`` lacks raises :class:`UnknownAuthority`.
     """
-    records = _records_argument(records)
+    columns = _records_argument(records)
     register = as_register(register)
     year = business_year_argument(year)
     if average_method not in AVERAGE_METHODS:
         raise UsageError(f"average_method: {average_method!r} is not one of {', '.join(AVERAGE_METHODS)}")
-    unknown = sorted(set(records["code"].unique().tolist()) - {a.code for a in register.authorities})
+    unknown = sorted(set(columns["code"].tolist()) - {a.code for a in register.authorities})
     if unknown:
         shown = ", ".join(unknown[:5]) + (", ..." if len(unknown) > 5 else "")
         raise UnknownAuthority(
             f"records name {len(unknown)} authorit{'ies' if len(unknown) > 1 else 'y'} ({shown}) that register "
             f"{register.source} does not have: compute with the register the records were loaded with", [])
-    if not allow_no_decisions and not (records["decision_year"] == year.end_year).any():
+    if not allow_no_decisions and not (columns["decision_year"] == year.end_year).any():
         raise NoDecisions(f"records have no decisions dated in {year.label}, so there is nothing to report for it "
                           "(pass allow_no_decisions=True for a year of zeros)")
-    current = _year_statistics(records, register, year, average_method, few_cases)
-    years_with_data = set(records["decision_year"].unique().tolist())
+    current = _year_statistics(columns, register, year, average_method, few_cases)
+    years_with_data = set(columns["decision_year"].tolist())
     earlier = [
-        _year_statistics(records, register, year.previous(n), average_method, few_cases)
+        _year_statistics(columns, register, year.previous(n), average_method, few_cases)
         for n in range(1, trend_years + 1)
         if year.end_year - n in years_with_data
     ]
@@ -354,17 +361,22 @@ def compute_statistics(
     return current
 
 
-def _records_argument(records: object) -> pd.DataFrame:
+def _records_argument(records: object) -> RecordColumns:
+    """The records' columns as numpy arrays, from :class:`Decisions` or a DataFrame of its records."""
     if isinstance(records, Decisions):
-        return records.records
-    if not isinstance(records, pd.DataFrame):
+        return records.columns
+    pandas = sys.modules.get("pandas")  # a DataFrame means pandas is loaded; counting never loads it
+    if pandas is None or not isinstance(records, pandas.DataFrame):
         raise TypeError(f"records: expected the Decisions load_decisions returns (or its .records, a pandas "
                         f"DataFrame), not {type(records).__name__}")
-    missing = [c for c in RECORD_COLUMNS if c not in records.columns]
+    frame: pd.DataFrame = records
+    missing = [c for c in RECORD_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"records: the columns {', '.join(missing)} are missing; pass the records load_decisions "
                          "or validate returns")
-    return records
+    columns = {name: frame[name].to_numpy() for name in RECORD_COLUMNS if name != "compliance_year"}
+    columns["compliance_year"] = frame["compliance_year"].to_numpy(dtype=np.int64, na_value=0)
+    return columns
 
 
 def business_year_argument(year: object) -> BusinessYear:
@@ -380,9 +392,9 @@ def business_year_argument(year: object) -> BusinessYear:
 
 
 def _year_statistics(
-    records: pd.DataFrame, register: Register, year: BusinessYear, average_method: AverageMethod, few_cases: int
+    columns: RecordColumns, register: Register, year: BusinessYear, average_method: AverageMethod, few_cases: int
 ) -> YearStatistics:
-    counts = _counts_by_authority(records, year)
+    counts = _counts_by_authority(columns, year)
     members = {a.code: a for a in register.active_in(year)}
     active = set(members)
     for code in counts:
@@ -412,42 +424,30 @@ def _year_statistics(
     return YearStatistics(year, average_method, authorities, averages, national, few_cases)
 
 
-def _counts_by_authority(records: pd.DataFrame, year: BusinessYear) -> dict[str, Counts]:
-    decided = records[records["decision_year"] == year.end_year]
-    outcomes = decided.groupby(["code", "outcome"]).size()
-    remedies = decided[decided["satisfactory_remedy"] & (decided["outcome"] == UPHELD)].groupby("code").size()
-    compliance = records[records["compliance_year"] == year.end_year]
-    compliance_outcomes = compliance.groupby("code").size()
-    complied = compliance[compliance["compliance"] == COMPLIED].groupby("code").size()
-    has_categories = bool((records["category"] != "").any())
-    categories = (
-        decided["category"].replace("", NOT_RECORDED).groupby(decided["code"]).value_counts()
-        if has_categories
-        else pd.Series(dtype="int64")
-    )
+def _counts_by_authority(columns: RecordColumns, year: BusinessYear) -> dict[str, Counts]:
+    code, outcome = columns["code"], columns["outcome"]
+    decided = columns["decision_year"] == year.end_year
+    upheld_remedied = decided & columns["satisfactory_remedy"].astype(bool) & (outcome == UPHELD)
+    complying = columns["compliance_year"] == year.end_year
+    decided_codes = code[decided].tolist()
 
-    result: dict[str, Counts] = {}
-    for code in set(decided["code"]) | set(compliance["code"]):
-        result[code] = Counts()
-    for (code, outcome), n in _counted(outcomes).items():
-        result[code].outcomes[outcome] = n
-        result[code].decisions += n
-    for code, n in _counted(remedies).items():
-        result[code].satisfactory_remedies = n
-    for code, n in _counted(compliance_outcomes).items():
-        result[code].compliance_outcomes = n
-    for code, n in _counted(complied).items():
-        result[code].complied = n
-    for (code, category), n in _counted(categories).items():
-        result[code].categories[category] = n
+    result: dict[str, Counts] = {c: Counts() for c in [*decided_codes, *code[complying].tolist()]}
+    for (authority, what), n in Counter(zip(decided_codes, outcome[decided].tolist())).items():
+        result[authority].outcomes[what] = n
+        result[authority].decisions += n
+    for authority, n in Counter(code[upheld_remedied].tolist()).items():
+        result[authority].satisfactory_remedies = n
+    for authority, n in Counter(code[complying].tolist()).items():
+        result[authority].compliance_outcomes = n
+    for authority, n in Counter(code[complying & (columns["compliance"] == COMPLIED)].tolist()).items():
+        result[authority].complied = n
+    if (columns["category"] != "").any():
+        categories = [category or NOT_RECORDED for category in columns["category"][decided].tolist()]
+        for (authority, category), n in Counter(zip(decided_codes, categories)).items():
+            result[authority].categories[category] = n
     for entry in result.values():
         entry.categories = dict(sorted(entry.categories.items(), key=lambda item: (-item[1], item[0])))
     return result
-
-
-def _counted(counts: pd.Series[int]) -> dict[Any, int]:
-    """A pandas count (``groupby().size()``, ``value_counts()``) as a plain dict of Python ints."""
-    return {key: int(n) for key, n in counts.items()}
 
 
 def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod) -> Averages:

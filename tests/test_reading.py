@@ -117,7 +117,12 @@ def test_distinct_values_number_text_numbers_and_booleans_apart():
     assert column.codes.tolist() == [0, 1, 2, 3, 4, 0, 4]
     keys = Distinct.of_keys(np.array(["a", None, "b", "a"], dtype=object))
     assert [keys.value(i) for i in range(4)] == ["a", None, "b", "a"]
-    assert keys.first_rows().tolist() == [0, 2, 1]
+    assert dict(zip(keys.values, keys.first_rows().tolist())) == {"a": 0, None: 1, "b": 2}
+    pairs = Distinct.of_keys(np.array([7, 3, 7, 9]))
+    assert [pairs.value(i) for i in range(4)] == [7, 3, 7, 9]
+    assert dict(zip(pairs.values, pairs.first_rows().tolist())) == {7: 0, 3: 1, 9: 3}
+    text = Distinct.of(("b", None, "b", "a"))  # text and None only: the fast numbering
+    assert [text.value(i) for i in range(4)] == ["b", None, "b", "a"] and len(text.values) == 3
 
 
 @pytest.mark.parametrize("character", [chr(c) for c in range(128)])

@@ -232,7 +232,7 @@ class Session:
         from ..stats import compute_statistics
 
         decisions, year = self.decisions_for_year(year, skip_invalid)
-        return compute_statistics(decisions.records, self.register, year,
+        return compute_statistics(decisions, self.register, year,
                                   cast("AverageMethod", average or self.settings.average),
                                   few_cases=self.settings.few_cases, notes=self.settings.notes)
 

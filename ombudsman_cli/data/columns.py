@@ -32,6 +32,9 @@ class Distinct:
     def of(cls, cells: Sequence[object] | np.ndarray) -> Distinct:
         """Number the cells; text is the common case, other types are told apart by type (1, 1.0 and
         True are different cells)."""
+        if set(map(type, cells)) <= _TEXT_OR_NONE:
+            # Text and None alone compare as their type does: numbered by dict lookups in C.
+            return cls.of_keys(cells)
         numbers: dict[Hashable, int] = {}
         values: list[object] = []
         codes = []
@@ -45,15 +48,17 @@ class Distinct:
         return cls(np.asarray(codes, dtype=np.intp), values)
 
     @classmethod
-    def of_keys(cls, keys: np.ndarray) -> Distinct:
-        """Number keys that are all text or ``None``, or all integers, in C (``None`` is a value too)."""
-        import pandas as pd
-
-        codes, values = pd.factorize(keys)
-        if (codes < 0).any():
-            codes = np.where(codes < 0, len(values), codes)
-            return cls(codes, [*values.tolist(), None])
-        return cls(codes, values.tolist())
+    def of_keys(cls, keys: Sequence[Hashable] | np.ndarray) -> Distinct:
+        """Number keys that compare as they should by ``==``: text or ``None`` (numbered in order of first
+        appearance), or an integer array (numbered in order of value, by numpy)."""
+        if isinstance(keys, np.ndarray):
+            if keys.dtype.kind in "iu":
+                values, codes = np.unique(keys, return_inverse=True)
+                return cls(codes.reshape(-1).astype(np.intp, copy=False), values.tolist())
+            keys = keys.tolist()
+        numbers = {key: number for number, key in enumerate(dict.fromkeys(keys))}
+        codes = np.fromiter(map(numbers.__getitem__, keys), dtype=np.intp, count=len(keys))
+        return cls(codes, list(numbers))
 
     @classmethod
     def blank(cls, count: int) -> Distinct:
@@ -93,6 +98,9 @@ class Distinct:
         first = np.full(len(self.values), len(self.codes), dtype=np.intp)
         np.minimum.at(first, self.codes, np.arange(len(self.codes), dtype=np.intp))
         return first
+
+
+_TEXT_OR_NONE = {str, type(None)}
 
 
 def object_array(values: Sequence[object]) -> np.ndarray:

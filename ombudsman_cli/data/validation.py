@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
-import pandas as pd
 
 from ..errors import ExportHasProblems, InputFileError, MissingColumns, UnknownAuthority
 from ..years import BusinessYear, business_year_of
@@ -35,6 +35,9 @@ from .values import (
     probable_column,
     reference_key,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 UPHELD = "Upheld"
 NOT_UPHELD = "Not upheld"
@@ -145,11 +148,16 @@ class Problem:
 
 @dataclass
 class Decisions:
-    """A validated export: the usable records, and everything found wrong or worth a look."""
+    """A validated export: the usable records, and everything found wrong or worth a look.
+
+    ``columns`` holds the records as numpy arrays, one per name of :data:`RECORD_COLUMNS` (a year of
+    ``0`` where a record has none); ``records`` is the same as a pandas DataFrame, made when first asked
+    for, so that commands which only count (letters, stats) never load pandas.
+    """
 
     path: str
     rows: int
-    records: pd.DataFrame
+    columns: dict[str, np.ndarray]
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     sheet: str | None = None
@@ -179,7 +187,18 @@ class Decisions:
         return [w for w in self.warnings if w.year in (None, year.end_year)]
 
     def years(self) -> list[int]:
-        return sorted(int(y) for y in self.records["decision_year"].unique())
+        return sorted(set(self.columns["decision_year"].tolist()))
+
+    @cached_property
+    def records(self) -> pd.DataFrame:
+        """The records as a DataFrame: :data:`RECORD_COLUMNS`, one row per usable decision, the
+        compliance year a nullable integer."""
+        import pandas as pd
+
+        columns = dict(self.columns)
+        compliance_year = columns["compliance_year"]
+        columns["compliance_year"] = pd.arrays.IntegerArray(compliance_year, compliance_year == 0)
+        return pd.DataFrame(columns, columns=list(RECORD_COLUMNS))
 
 
 def load_decisions(
@@ -461,30 +480,26 @@ class _Validator:
         decision_year = decided.map(_year_number, np.int64)
         # A compliance outcome counts in the year of its date, or of the decision without one.
         compliance_year = np.where(compliance_days >= 0, compliance_dates.map(_year_number, np.int64), decision_year)
-        records = pd.DataFrame(
-            {
-                "row": np.asarray(self.table.row_numbers, dtype=np.int64)[keep],
-                "reference": references.every_row()[keep],
-                "authority": object_array([a.name if a else "" for a in authorities.values])[kept],
-                "code": object_array([a.code if a else "" for a in authorities.values])[kept],
-                "category": categories.map(lambda category: category or "")[keep],
-                "received_date": received.every_row()[keep],
-                "decision_date": decided.every_row()[keep],
-                "outcome": outcomes.every_row()[keep],
-                "satisfactory_remedy": (remedies.rows_where(bool) & outcomes.rows_where(lambda o: o == UPHELD))[keep],
-                "compliance": compliance.every_row()[keep],
-                "compliance_date": compliance_recorded[keep],
-                "decision_year": decision_year[keep],
-                "compliance_year": pd.arrays.IntegerArray(compliance_year[keep], ~has_compliance[keep]),
-            },
-            columns=list(RECORD_COLUMNS),
-        )
-        records["decision_year"] = records["decision_year"].astype("int64")
+        columns = {
+            "row": np.asarray(self.table.row_numbers, dtype=np.int64)[keep],
+            "reference": references.every_row()[keep],
+            "authority": object_array([a.name if a else "" for a in authorities.values])[kept],
+            "code": object_array([a.code if a else "" for a in authorities.values])[kept],
+            "category": categories.map(lambda category: category or "")[keep],
+            "received_date": received.every_row()[keep],
+            "decision_date": decided.every_row()[keep],
+            "outcome": outcomes.every_row()[keep],
+            "satisfactory_remedy": (remedies.rows_where(bool) & outcomes.rows_where(lambda o: o == UPHELD))[keep],
+            "compliance": compliance.every_row()[keep],
+            "compliance_date": compliance_recorded[keep],
+            "decision_year": decision_year[keep],
+            "compliance_year": np.where(has_compliance, compliance_year, 0)[keep],
+        }
         if "decision_date" not in unusable:
-            self._warn_about_few_cases(records, few_cases)
+            self._warn_about_few_cases(columns, few_cases)
         self._warn_about_the_workbook()
         self.problems.sort(key=lambda p: (p.kind == ROW, p.row or 0))
-        return Decisions(self.table.path, self.count, records, self.problems, self.warnings, self.table.sheet,
+        return Decisions(self.table.path, self.count, columns, self.problems, self.warnings, self.table.sheet,
                          self.ignored, sorted(unusable))
 
     def _warn_about_the_workbook(self) -> None:
@@ -512,7 +527,8 @@ class _Validator:
         keys_of_values = [None if reference is None else reference_key(reference) for reference in references.values]
         if None not in keys_of_values and len(set(keys_of_values)) == len(keys_of_values) == self.count:
             return  # every row's reference its own (the common case, known without numbering them)
-        keys = Distinct.of_keys(object_array(keys_of_values)[references.codes])
+        keyed = Distinct.of_keys(keys_of_values)  # each distinct reference numbered by its key
+        keys = Distinct(keyed.codes[references.codes], keyed.values)
         first_rows = keys.first_rows()
         repeated = (keys.rows_with([key is not None for key in keys.values])
                     & (first_rows[keys.codes] < np.arange(self.count)))
@@ -607,16 +623,16 @@ class _Validator:
                            "counted for it all the same")
             self.warn(index, "decision_date", self.cell("decision_date", index), message, business_year_of(day))
 
-    def _warn_about_few_cases(self, records: pd.DataFrame, few_cases: int) -> None:
-        counts: dict[Any, int] = records.groupby(["decision_year", "authority"]).size().to_dict()
-        for (year, authority), count in counts.items():
+    def _warn_about_few_cases(self, columns: dict[str, np.ndarray], few_cases: int) -> None:
+        counts = Counter(zip(columns["decision_year"].tolist(), columns["authority"].tolist()))
+        for (year, authority), count in sorted(counts.items()):
             if count < few_cases:
                 self.warnings.append(
                     Problem(
                         self.table.path, None, self.header("authority"), authority,
                         f"has only {count} decision{'s' if count != 1 else ''} in "
-                        f"{BusinessYear(int(year)).label}; its rates rest on very few cases",
-                        year=int(year),
+                        f"{BusinessYear(year).label}; its rates rest on very few cases",
+                        year=year,
                     )
                 )
 
@@ -667,28 +683,28 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None, register: 
     For one year and with the register, also the councils active then that have no decision in the
     export, which is how a truncated export shows itself.
     """
-    records = decisions.records
+    columns = decisions.columns
+    in_year = np.ones(len(columns["code"]), dtype=bool)
     silent: list[str] | None = None
     dated = "decision_date" not in decisions.unusable_columns
     if year is not None and dated:
-        records = records[records["decision_year"] == year.end_year]
+        in_year = columns["decision_year"] == year.end_year
         if register is not None:
-            present = set(records["code"])
+            present = set(columns["code"][in_year].tolist())
             silent = [a.name for a in register.active_in(year) if a.group and a.code not in present]
-    by_year = records["decision_year"].value_counts().sort_index()
-    outcomes = records["outcome"].value_counts()
+    by_year = Counter(columns["decision_year"][in_year].tolist())
+    outcomes = Counter(columns["outcome"][in_year].tolist())
     return {
         "file": decisions.path,
         "sheet": decisions.sheet,
         "rows": decisions.rows,
         "valid_rows": decisions.rows - len(decisions.invalid_rows),
         "year": year.end_year if year else None,
-        "decisions": int(len(records)),
+        "decisions": int(in_year.sum()),
         # Business years come from the decision dates: none are counted from a column that cannot be used.
-        "years": ({BusinessYear(int(y)).label: int(n) for y, n in cast(dict[Any, int], by_year.to_dict()).items()}
-                  if dated else None),
-        "authorities": int(records["code"].nunique()),
-        "outcomes": {o: int(outcomes.get(o, 0)) for o in OUTCOMES},
+        "years": {BusinessYear(y).label: n for y, n in sorted(by_year.items())} if dated else None,
+        "authorities": len(set(columns["code"][in_year].tolist())),
+        "outcomes": {o: outcomes[o] for o in OUTCOMES},
         "councils_without_decisions": silent,
         "ignored_columns": decisions.ignored_columns,
         "unusable_columns": decisions.unusable_columns,
