@@ -81,8 +81,11 @@ def test_the_column_wise_reader_reads_every_file_as_the_csv_module_does_or_steps
     assert read_by_column > 100  # the comparison is not empty: most files are read column-wise
 
 
-def test_an_ordinary_export_is_read_column_wise_and_a_pipe_is_not(tmp_path):
+def test_a_large_export_is_read_column_wise_a_small_one_and_a_pipe_are_not(tmp_path, monkeypatch):
     path = write_csv(tmp_path / "d.csv", as_text(GOOD))
+    monkeypatch.setattr(reading, "CSV_BY_COLUMN_FROM", path.stat().st_size + 1)
+    assert reading.read_table(path, required=REQUIRED_COLUMNS, by_column=True).by_column is None
+    monkeypatch.setattr(reading, "CSV_BY_COLUMN_FROM", path.stat().st_size)
     table = reading.read_table(path, required=REQUIRED_COLUMNS, by_column=True)
     assert table.by_column is not None and table.headers == HEADER
     assert comparable(table) == comparable(by_the_csv_module(path))
@@ -94,7 +97,8 @@ def test_an_ordinary_export_is_read_column_wise_and_a_pipe_is_not(tmp_path):
     assert csv_by_column(fifo, REQUIRED_COLUMNS) is None
 
 
-def test_the_same_export_validates_alike_read_by_column_or_by_row(tmp_path, register):
+def test_the_same_export_validates_alike_read_by_column_or_by_row(tmp_path, register, monkeypatch):
+    monkeypatch.setattr(reading, "CSV_BY_COLUMN_FROM", 0)  # pandas' parser for a file of any size
     rows = as_text(GOOD)
     rows[1][HEADER.index("outcome")] = "Upheld?"
     rows[2][HEADER.index("reference")] = rows[0][HEADER.index("reference")]
@@ -106,6 +110,7 @@ def test_the_same_export_validates_alike_read_by_column_or_by_row(tmp_path, regi
     from ombudsman_cli.data.validation import validate
 
     by_row = validate(table, register)
+    assert reading.read_table(path, required=REQUIRED_COLUMNS, by_column=True).by_column is not None
     assert by_column.problems == by_row.problems and by_column.warnings == by_row.warnings
     assert by_column.problems  # the comparison is not empty
     assert by_column.records.equals(by_row.records)
