@@ -435,3 +435,19 @@ def test_counting_commands_never_load_pandas(arguments, export, tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_the_export_read_ahead_gives_the_same_decisions_and_raises_its_problems_where_used(tmp_path):
+    from ombudsman_cli.cli.base import Session
+    from ombudsman_cli.errors import InputFileError
+
+    export = ROOT / "examples" / "decisions-2018-2021.xlsx"
+    ahead = Session(None, export, None, None)
+    ahead.read_ahead()
+    assert ahead.decisions.records.equals(Session(None, export, None, None).decisions.records)
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    session = Session(None, broken, None, None)
+    session.read_ahead()  # starting it raises nothing: the command may still refuse its arguments first
+    with pytest.raises(InputFileError, match="broken.xlsx"):
+        _ = session.decisions

@@ -11,6 +11,7 @@ import functools
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,8 @@ from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError, redact
 from ..years import BusinessYear, parse_business_year
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from ..data.register import Authority, Register
     from ..data.validation import Decisions
     from ..stats import AverageMethod, YearStatistics
@@ -168,6 +171,28 @@ class Session:
                              "in ombudsman.toml")
         self.sheet = sheet or self.settings.sheet
         self.authorities_path = authorities_path or self.settings.authorities
+        self._reading: Future[Decisions] | None = None
+
+    def read_ahead(self) -> None:
+        """Start reading and checking the export on a thread of its own while the command loads what it
+        writes with: the workbook reader works outside Python's lock, so the two overlap. Its problems
+        are raised where the command first uses the decisions, as without reading ahead."""
+        if self._reading is not None or "decisions" in self.__dict__:
+            return
+        from concurrent.futures import Future
+
+        register = self.register  # loaded here, once: the thread and the command share it
+        load = self._loader(register)  # imports the reading modules here, not on two threads at once
+        reading: Future[Decisions] = Future()
+
+        def run() -> None:
+            try:
+                reading.set_result(load())
+            except BaseException as error:  # the command's thread raises it, as if it had read the file
+                reading.set_exception(error)
+
+        threading.Thread(target=run, name="read-ahead", daemon=True).start()
+        self._reading = reading
 
     @functools.cached_property
     def register(self) -> Register:
@@ -177,23 +202,24 @@ class Session:
 
     @functools.cached_property
     def decisions(self) -> Decisions:
-        from ..data.validation import load_decisions
-
-        path = self.decisions_path
-        assert path is not None  # __init__ refuses a session without one
-
-        def load() -> Decisions:
-            return load_decisions(path, self.register, sheet=self.sheet,
-                                  few_cases=self.settings.few_cases)
-
-        if self.sheet and path.suffix.lower() == ".csv":
-            stderr(f"Note: {path} is a CSV file, which has no sheets; --sheet {self.sheet!r} does not apply.")
+        reading = self._reading
+        load = reading.result if reading is not None else self._loader(self.register)
         if not sys.stderr.isatty():
             return load()
         from rich.console import Console
 
         with Console(stderr=True).status(f"Reading {self.decisions_path} ..."):
             return load()
+
+    def _loader(self, register: Register) -> Callable[[], Decisions]:
+        """What reads and checks the export (called at once, or on the read-ahead thread)."""
+        from ..data.validation import load_decisions
+
+        path = self.decisions_path
+        assert path is not None  # __init__ refuses a session without one
+        if self.sheet and path.suffix.lower() == ".csv":
+            stderr(f"Note: {path} is a CSV file, which has no sheets; --sheet {self.sheet!r} does not apply.")
+        return functools.partial(load_decisions, path, register, sheet=self.sheet, few_cases=self.settings.few_cases)
 
     def valid_decisions(self, skip_invalid: bool) -> Decisions:
         from ..data.validation import describe_skipped

@@ -70,6 +70,11 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
       ombudsman letters --year 2020 --pdf --jobs 2
       ombudsman letters --year 2021 --letter-date 2021-07-21 --template my-letter.docx
     """
+    session = Session(config_path, decisions_path, sheet, authorities_path)
+    settings = session.settings
+    codes = [a.code for a in session.find_authorities(authority_names)]
+    session.read_ahead()  # the export is read while the letters' libraries load
+
     from ..config import default_jobs
     from ..data.contacts import load_contacts
     from ..letters.manifest import MANIFEST_NAME
@@ -78,12 +83,9 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     from ..models import Signatory
     from ..templates import find_template
 
-    session = Session(config_path, decisions_path, sheet, authorities_path)
-    settings = session.settings
     day = letter_date.date() if letter_date else None
     if day is not None:
         check_letter_date(day)
-    codes = [a.code for a in session.find_authorities(authority_names)]
     if pdf:
         from ..letters.pdf import require_soffice
 
