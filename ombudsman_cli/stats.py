@@ -43,12 +43,18 @@ def rate(numerator: int, denominator: int) -> Rate:
 
 def half_up(value: Fraction) -> int:
     """The nearest whole number, halves rounded up (12.5 -> 13), exactly: never Python's round-half-even."""
-    return int((value + Fraction(1, 2)).__floor__())
+    return scaled_half_up(value, 1)
+
+
+def scaled_half_up(value: Fraction, scale: int) -> int:
+    """``half_up(value * scale)``, in whole numbers: floor((2 n s + d) / 2 d) for value = n / d (every
+    letter states a dozen of these, and Fraction arithmetic would reduce each by a gcd)."""
+    return (2 * scale * value.numerator + value.denominator) // (2 * value.denominator)
 
 
 def percent(value: Rate) -> int | None:
     """A rate as a whole percentage, rounded half up (0.125 -> 13); ``None`` stays ``None``."""
-    return None if value is None else half_up(value * 100)
+    return None if value is None else scaled_half_up(value, 100)
 
 
 def as_float(value: Rate) -> float | None:

@@ -71,6 +71,20 @@ def test_half_up_rounding(pooled):
     assert percent(Fraction(1, 200)) == 1 and percent(Fraction(0)) == 0 and percent(None) is None
 
 
+def test_whole_number_rounding_is_the_fraction_rule_for_every_small_fraction():
+    """percent and one_decimal round in whole numbers; the definition is floor(value * scale + 1/2)."""
+    import math
+
+    from ombudsman_cli.stats import half_up, scaled_half_up
+
+    for denominator in range(1, 161):
+        for numerator in range(-denominator - 3, 2 * denominator + 3):
+            value = Fraction(numerator, denominator)
+            for scale in (1, 10, 100):
+                assert scaled_half_up(value, scale) == math.floor(value * scale + Fraction(1, 2)), (value, scale)
+            assert half_up(value) == math.floor(value + Fraction(1, 2))
+
+
 def test_pooled_group_average_by_hand(pooled):
     district = pooled.averages["District Council"]
     # Upheld: Bassetlaw 2 + Adur 1 = 3, of 3 + 8 = 11 investigated (Ashfield 0).

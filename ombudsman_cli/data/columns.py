@@ -32,8 +32,9 @@ class Distinct:
     def of(cls, cells: Sequence[object] | np.ndarray) -> Distinct:
         """Number the cells; text is the common case, other types are told apart by type (1, 1.0 and
         True are different cells)."""
-        if set(map(type, cells)) <= _TEXT_OR_NONE:
-            # Text and None alone compare as their type does: numbered by dict lookups in C.
+        if len(set(map(type, cells)) - {type(None)}) <= 1:
+            # One type (and None, equal to nothing else): its cells compare as the type does, so they
+            # are numbered by dict lookups in C.
             return cls.of_keys(cells)
         numbers: dict[Hashable, int] = {}
         values: list[object] = []
@@ -98,9 +99,6 @@ class Distinct:
         first = np.full(len(self.values), len(self.codes), dtype=np.intp)
         np.minimum.at(first, self.codes, np.arange(len(self.codes), dtype=np.intp))
         return first
-
-
-_TEXT_OR_NONE = {str, type(None)}
 
 
 def object_array(values: Sequence[object]) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..data.values import plural
 from ..models import CHIEF_EXECUTIVE, Contact, MethodNote, Signatory
-from ..stats import AuthorityStatistics, Rate, half_up, percent
+from ..stats import AuthorityStatistics, Rate, percent, scaled_half_up
 from ..years import BusinessYear, long_date
 
 
@@ -38,7 +38,7 @@ def one_decimal(value: Rate) -> str:
     """``6.8``: one decimal place, rounded half up; an empty string where undefined."""
     if value is None:
         return ""
-    tenths = half_up(value * 10)
+    tenths = scaled_half_up(value, 10)
     return f"{tenths // 10:,}.{tenths % 10}"
 
 
@@ -216,7 +216,7 @@ _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def _xml_safe(value: Any) -> Any:
     """Every text in a letter's variables without characters a Word document cannot hold."""
     if isinstance(value, str):
-        return _NOT_IN_XML.sub("", value)
+        return value if value.isprintable() else _NOT_IN_XML.sub("", value)  # all it removes is unprintable
     if isinstance(value, dict):
         return {key: _xml_safe(item) for key, item in value.items()}
     if isinstance(value, list):
