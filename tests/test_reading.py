@@ -128,6 +128,13 @@ def test_distinct_values_number_text_numbers_and_booleans_apart():
     assert dict(zip(pairs.values, pairs.first_rows().tolist())) == {7: 0, 3: 1, 9: 3}
     text = Distinct.of(("b", None, "b", "a"))  # text and None only: the fast numbering
     assert [text.value(i) for i in range(4)] == ["b", None, "b", "a"] and len(text.values) == 3
+    from datetime import date, datetime
+
+    days = Distinct.of([date(2020, 1, 1), datetime(2020, 1, 1), "2020-01-01", None, date(2020, 1, 1), 1])
+    assert len(days.values) == 5 and days.codes[0] == days.codes[4]  # a date and a datetime are two cells
+    assert [type(days.value(i)) for i in range(6)] == [date, datetime, str, type(None), date, int]
+    mixed = Distinct.of([1, True, 1.0, "1", 1])  # two kinds of number: told apart by type
+    assert len(mixed.values) == 4 and mixed.codes[0] == mixed.codes[4]
 
 
 @pytest.mark.parametrize("character", [chr(c) for c in range(128)])

@@ -11,7 +11,6 @@ import functools
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -179,20 +178,10 @@ class Session:
         are raised where the command first uses the decisions, as without reading ahead."""
         if self._reading is not None or "decisions" in self.__dict__:
             return
-        from concurrent.futures import Future
+        from ..background import in_background
 
         register = self.register  # loaded here, once: the thread and the command share it
-        load = self._loader(register)  # imports the reading modules here, not on two threads at once
-        reading: Future[Decisions] = Future()
-
-        def run() -> None:
-            try:
-                reading.set_result(load())
-            except BaseException as error:  # the command's thread raises it, as if it had read the file
-                reading.set_exception(error)
-
-        threading.Thread(target=run, name="read-ahead", daemon=True).start()
-        self._reading = reading
+        self._reading = in_background(self._loader(register))  # the loader's imports made here, not on two threads
 
     @functools.cached_property
     def register(self) -> Register:

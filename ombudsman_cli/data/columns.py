@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from numbers import Number
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,9 @@ class Distinct:
     def of(cls, cells: Sequence[object] | np.ndarray) -> Distinct:
         """Number the cells; text is the common case, other types are told apart by type (1, 1.0 and
         True are different cells)."""
-        if len(set(map(type, cells)) - {type(None)}) <= 1:
-            # One type (and None, equal to nothing else): its cells compare as the type does, so they
-            # are numbered by dict lookups in C.
+        if sum(issubclass(kind, Number) for kind in set(map(type, cells))) <= 1:
+            # Cells of different types are equal only between numbers (1 == 1.0 == True): without two
+            # kinds of number, the cells compare as they should, and are numbered by dict lookups in C.
             return cls.of_keys(cells)
         numbers: dict[Hashable, int] = {}
         values: list[object] = []

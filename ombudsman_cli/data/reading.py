@@ -26,6 +26,8 @@ from ..errors import InputFileError
 from .values import CellError, cell_text, header_key
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import numpy as np
 
     from .columns import Distinct
@@ -153,12 +155,12 @@ def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequenc
         raw_rows = _read_csv(path, required)
         sheet = None  # a CSV file has one table; a sheet asked for is not there to choose
     else:
-        if engine == "openpyxl" and suffix in (".xlsx", ".xlsm"):
+        xml = suffix in (".xlsx", ".xlsm")  # a workbook whose XML can say what the readers do not
+        if engine == "openpyxl" and xml:
             sheet, raw_rows = _read_openpyxl(path, sheet)
+            hidden = _put_back(raw_rows, *_what_readers_hide(path, sheet))
         else:
-            sheet, raw_rows, other_sheets = _read_calamine(path, sheet, required)
-        if suffix in (".xlsx", ".xlsm"):
-            hidden = _mark_what_readers_hide(path, sheet, raw_rows)
+            sheet, raw_rows, other_sheets, hidden = _read_calamine(path, sheet, required, xml)
     table = _table_from_rows(path, raw_rows, sheet, required)
     table.hidden_rows = [n for n in table.row_numbers if n in hidden]
     table.other_sheets = other_sheets
@@ -264,8 +266,10 @@ def _sniff_delimiter(text: str, required: Sequence[str]) -> str:
     return ","
 
 
-def _read_calamine(path: Path, sheet: str | None, required: Sequence[str] = ()) -> tuple[str, list[Sequence[object]], list[str]]:
-    """The sheet's rows, and the other sheets whose top rows hold the ``required`` columns."""
+def _read_calamine(path: Path, sheet: str | None, required: Sequence[str] = (),
+                   xml: bool = False) -> tuple[str, list[Sequence[object]], list[str], set[int]]:
+    """The sheet's rows, the other sheets whose top rows hold the ``required`` columns, and (for a
+    workbook whose ``xml`` can be read) the hidden rows, with what the reader shows as blank put back."""
     import python_calamine
 
     try:
@@ -274,10 +278,17 @@ def _read_calamine(path: Path, sheet: str | None, required: Sequence[str] = ()) 
         raise InputFileError(path, f"cannot be opened as a spreadsheet ({error}).") from None
     try:
         name = _pick_sheet(path, workbook.sheet_names, sheet)
+        hidden_from_xml: Future[tuple[list[tuple[int, int, object]], set[int]]] | None = None
+        if xml:
+            from ..background import in_background
+
+            # Read alongside: calamine parses the sheet outside Python's lock, so the two overlap.
+            hidden_from_xml = in_background(_what_readers_hide, path, name)
         try:
             rows: list[Sequence[object]] = list(workbook.get_sheet_by_name(name).to_python(skip_empty_area=False))
         except Exception as error:
             raise InputFileError(path, f"sheet {name!r} cannot be read ({error}).") from None
+        hidden = _put_back(rows, *hidden_from_xml.result()) if hidden_from_xml else set()
         others = []
         if required:
             for other in workbook.sheet_names:
@@ -291,34 +302,36 @@ def _read_calamine(path: Path, sheet: str | None, required: Sequence[str] = ()) 
                     others.append(other)
     finally:
         workbook.close()
-    return name, rows, others
+    return name, rows, others, hidden
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
-def _mark_what_readers_hide(path: Path, sheet: str, rows: list[Sequence[object]]) -> set[int]:
-    """Put back in ``rows`` what both readers show as blank, and return the hidden row numbers.
+def _what_readers_hide(path: Path, sheet: str) -> tuple[list[tuple[int, int, object]], set[int]]:
+    """What both readers show as blank, as (row number, column, what the cell holds), and the hidden row
+    numbers.
 
     A cell whose formula failed holds its error (``#N/A``) and an uncalculated formula holds nothing;
     both readers give a blank for the first or the second, which would read as "no remedy" or "not
-    yet known". Here the error text or a :class:`CellError` takes the cell's place, so that validation
+    yet known". Here the error text or a :class:`CellError` stands for the cell, so that validation
     reports it. Read from the sheet's XML, and only when the XML has formulas, errors or hidden rows.
     """
     try:
         with zipfile.ZipFile(path) as package:
             part = _sheet_part(package, sheet)
             if part is None:
-                return set()
+                return [], set()
             data = package.read(part)
     except (zipfile.BadZipFile, KeyError, OSError):
-        return set()  # the reader opened it; what it could not show cannot be shown here either
+        return [], set()  # the reader opened it; what it could not show cannot be shown here either
     if not any(mark in data for mark in _MARKS):
-        return set()
+        return [], set()
     data = _marked_rows_only(data) or data
     from lxml import etree
 
+    cells: list[tuple[int, int, object]] = []
     hidden: set[int] = set()
     row_number = 0
     for _, element in etree.iterparse(io.BytesIO(data), tag=f"{_MAIN_NS}row", huge_tree=True):
@@ -332,11 +345,18 @@ def _mark_what_readers_hide(path: Path, sheet: str, rows: list[Sequence[object]]
             formula = cell.find(f"{_MAIN_NS}f")
             value = cell.find(f"{_MAIN_NS}v")
             if cell.get("t") == "e" and value is not None and value.text:
-                _put(rows, row_number, column, value.text)
+                cells.append((row_number, column, value.text))
             elif formula is not None and (value is None or (not value.text and cell.get("t") != "str")):
                 # No cached value at all; an empty cached text result ("") was calculated and is kept.
-                _put(rows, row_number, column, CellError("=" + (formula.text or "(a shared formula)")))
+                cells.append((row_number, column, CellError("=" + (formula.text or "(a shared formula)"))))
         element.clear()
+    return cells, hidden
+
+
+def _put_back(rows: list[Sequence[object]], cells: list[tuple[int, int, object]], hidden: set[int]) -> set[int]:
+    """``cells`` (from :func:`_what_readers_hide`) in their places in ``rows``; the hidden rows."""
+    for row_number, column, value in cells:
+        _put(rows, row_number, column, value)
     return hidden
 
 

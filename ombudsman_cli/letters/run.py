@@ -1,7 +1,7 @@
 """The yearly job: one letter per council, and a folder that always tells the truth about them.
 
-A run renders every letter (in ``jobs`` worker processes, each compiling the template once) and makes
-every PDF in a hidden staging folder inside the letters folder, while the folder itself stays as the
+A run renders and writes every letter (in ``jobs`` worker processes, each with the template compiled
+once) and makes every PDF in a hidden staging folder inside the letters folder, while the folder stays as the
 last run left it. Only when everything is made does the run change the folder, in one short step that
 Ctrl-C and SIGTERM wait for: the new letters and PDFs are renamed into place, PDFs that no longer
 belong to their letter and letters of the last run that this run did not write are removed (or, for a
@@ -17,6 +17,7 @@ import csv
 import errno
 import hashlib
 import io
+import multiprocessing
 import os
 import re
 import shutil
@@ -127,42 +128,52 @@ def plan_letters(
 # -- rendering in worker processes ------------------------------------------------------------------
 
 _worker_renderer: LetterRenderer | None = None
+_worker_staging: Path | None = None
 
 
-def _start_worker(template: Path, properties: DocumentProperties) -> None:
-    global _worker_renderer
+def _start_worker(renderer: LetterRenderer | tuple[Path, DocumentProperties], staging: Path) -> None:
+    global _worker_renderer, _worker_staging
     # Ctrl-C reaches every process of the terminal's group; the main process stops the workers, with
     # SIGTERM, which ends a worker at once (not through the handler it inherited from the main process).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker_renderer = LetterRenderer(template, properties)
+    # A forked worker has the run's renderer already; a started one compiles the template itself.
+    _worker_renderer = renderer if isinstance(renderer, LetterRenderer) else LetterRenderer(*renderer)
+    _worker_staging = staging
 
 
-def _render_in_worker(item: tuple[str, dict[str, Any]]) -> bytes:
-    assert _worker_renderer is not None
-    return _render_named(_worker_renderer, *item)
+def _write_in_worker(item: tuple[str, dict[str, Any]]) -> str:
+    assert _worker_renderer is not None and _worker_staging is not None
+    return _write_letter(_worker_renderer, _worker_staging, *item)
 
 
-def _render_named(renderer: LetterRenderer, filename: str, context: dict[str, Any]) -> bytes:
-    """One letter; a template error names the letter it stopped at."""
+def _write_letter(renderer: LetterRenderer, staging: Path, filename: str, context: dict[str, Any]) -> str:
+    """One letter, rendered and written into ``staging``; its SHA-256. A template error names the letter
+    it stopped at."""
     try:
-        return renderer.render(context)
+        content = renderer.render(context)
     except TemplateProblem as error:
         raise TemplateProblem(
             f"the letter to {context.get('authority')} ({filename}) could not be made, so no letter was "
             f"written: {error}"
         ) from None
+    (staging / filename).write_bytes(content)
+    return hashlib.sha256(content).hexdigest()
 
 
-def _rendered(renderer: LetterRenderer, planned: list[PlannedLetter], jobs: int) -> Generator[bytes, None, None]:
+def _written(renderer: LetterRenderer, staging: Path, planned: list[PlannedLetter],
+             jobs: int) -> Generator[str, None, None]:
+    """Each planned letter written into ``staging``, in order: its SHA-256. With ``jobs``, worker
+    processes render and write (the letters never pass through this process)."""
     items = [(p.filename, p.context) for p in planned]
     if jobs <= 1 or len(planned) < 8:
-        yield from (_render_named(renderer, *item) for item in items)
+        yield from (_write_letter(renderer, staging, *item) for item in items)
         return
+    forked = multiprocessing.get_context().get_start_method() == "fork"
     pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
-                               initargs=(renderer.path, renderer.properties))
+                               initargs=(renderer if forked else (renderer.path, renderer.properties), staging))
     try:
-        yield from pool.map(_render_in_worker, items, chunksize=max(1, min(16, len(items) // (jobs * 4))))
+        yield from pool.map(_write_in_worker, items, chunksize=max(1, min(16, len(items) // (jobs * 4))))
     finally:
         # Interrupted, or the consumer stopped: what is queued is dropped and the chunks being rendered
         # (at most a few letters each) are let finish. Killing a worker could cut a result short in the
@@ -255,16 +266,14 @@ def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer
              pdf: bool, progress: Progress | None, pdf_progress: Progress | None) -> LettersRun:
     """Every letter (and PDF) in ``staging``, under its final name; nothing in ``folder`` changes."""
     run = LettersRun(folder)
-    rendered = _rendered(renderer, planned, jobs)
+    written = _written(renderer, staging, planned, jobs)
     try:
         for letter in planned:
-            content = next(rendered)
-            (staging / letter.filename).write_bytes(content)
-            run.letters.append(WrittenLetter(letter, folder / letter.filename, hashlib.sha256(content).hexdigest()))
+            run.letters.append(WrittenLetter(letter, folder / letter.filename, next(written)))
             if progress:
                 progress(1)
     finally:
-        rendered.close()  # the worker processes end here, not whenever the generator is collected
+        written.close()  # the worker processes end here, not whenever the generator is collected
     if pdf:
         from .pdf import convert_to_pdf
 
