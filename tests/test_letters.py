@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 import subprocess
 from datetime import date
@@ -451,3 +452,39 @@ def test_the_export_read_ahead_gives_the_same_decisions_and_raises_its_problems_
     session.read_ahead()  # starting it raises nothing: the command may still refuse its arguments first
     with pytest.raises(InputFileError, match="broken.xlsx"):
         _ = session.decisions
+
+
+def test_headers_footers_and_paragraph_spanning_tags_render_as_docxtpl_does(statistics, tmp_path):
+    """The renderer does docxtpl's part rendering itself (compiled once, line breaks moved by replace):
+    a template with tags in its header and footer, and a block that spans paragraphs, gives docxtpl's
+    bytes for every kind of council."""
+    template = tmp_path / "t.docx"
+    document = docx.Document(GENERIC)
+    section = document.sections[0]
+    section.header.paragraphs[0].text = "Review of {{ authority }} for {{ year_label }}"
+    section.footer.paragraphs[0].text = "{% if upheld.defined %}{{ upheld.percent }} upheld{% endif %}"
+    document.add_paragraph("{% for row in outcomes %}")
+    document.add_paragraph("{{ row.outcome }}\t{{ row.decisions }}")
+    document.add_paragraph("{% endfor %}")
+    document.add_paragraph("A <w:p > that is text, and {_{ braces }_} kept")
+    document.save(template)
+    renderer = LetterRenderer(template, PROPERTIES)
+    for code in (BASSETLAW, ASHFIELD, HAMMERSMITH):
+        context = letter_context(statistics.find(code), LETTER_DATE)
+        content = renderer.render(context)
+        assert content == render_with_docxtpl(template, context, PROPERTIES)
+    header = docx.Document(io.BytesIO(content)).sections[0].header.paragraphs[0].text
+    assert header == f"Review of {context['authority']} for 2019/20"
+
+
+def test_an_error_while_filling_the_template_names_the_place_and_the_letter(statistics, tmp_path):
+    from ombudsman_cli.errors import TemplateProblem
+
+    template = tmp_path / "t.docx"
+    document = docx.Document(GENERIC)
+    document.add_paragraph("Rate check: {{ upheld.count // (upheld.total - upheld.total) }}")
+    document.save(template)
+    planned = plan_letters(statistics, LETTER_DATE, codes=[BASSETLAW])
+    with pytest.raises(TemplateProblem, match=r"(?s)letter to Bassetlaw.*Rate check"):
+        write_letters(planned, LetterRenderer(template, PROPERTIES), tmp_path / "out")
+    assert list((tmp_path / "out").iterdir()) == []  # nothing written, no staging folder left
