@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import subprocess
@@ -488,3 +489,18 @@ def test_an_error_while_filling_the_template_names_the_place_and_the_letter(stat
     with pytest.raises(TemplateProblem, match=r"(?s)letter to Bassetlaw.*Rate check"):
         write_letters(planned, LetterRenderer(template, PROPERTIES), tmp_path / "out")
     assert list((tmp_path / "out").iterdir()) == []  # nothing written, no staging folder left
+
+
+def test_letters_shared_between_this_process_and_workers_are_the_same_files_and_all_counted(statistics, renderer,
+                                                                                           tmp_path):
+    planned = plan_letters(statistics, LETTER_DATE)
+    made = {}
+    for jobs in (1, 2, 3):
+        advanced = []
+        run = write_letters(planned, renderer, tmp_path / f"jobs{jobs}", jobs=jobs, progress=advanced.append)
+        assert sum(advanced) == len(planned)  # the progress bar reaches its end, counted once per letter
+        assert [w.path.name for w in run.letters] == [p.filename for p in planned]
+        for written in run.letters:
+            assert written.sha256 == hashlib.sha256(written.path.read_bytes()).hexdigest()
+        made[jobs] = {w.path.name: w.path.read_bytes() for w in run.letters}
+    assert made[1] == made[2] == made[3]

@@ -173,15 +173,21 @@ class Session:
         self._reading: Future[Decisions] | None = None
 
     def read_ahead(self) -> None:
-        """Start reading and checking the export on a thread of its own while the command loads what it
+        """Start reading and checking the export on threads of their own while the command loads what it
         writes with: the workbook reader works outside Python's lock, so the two overlap. Its problems
         are raised where the command first uses the decisions, as without reading ahead."""
         if self._reading is not None or "decisions" in self.__dict__:
             return
         from ..background import in_background
+        from ..data.reading import read_export
 
+        # The reading first (the longest step), then the register and validation's imports beside it.
+        table = in_background(read_export, self._export_path(), self.sheet)
         register = self.register  # loaded here, once: the thread and the command share it
-        self._reading = in_background(self._loader(register))  # the loader's imports made here, not on two threads
+        from ..data.validation import validate  # imported here, not on two threads at once
+
+        few_cases = self.settings.few_cases
+        self._reading = in_background(lambda: validate(table.result(), register, few_cases=few_cases))
 
     @functools.cached_property
     def register(self) -> Register:
@@ -191,8 +197,14 @@ class Session:
 
     @functools.cached_property
     def decisions(self) -> Decisions:
-        reading = self._reading
-        load = reading.result if reading is not None else self._loader(self.register)
+        if self._reading is not None:
+            load = self._reading.result
+        else:
+            from ..data.validation import load_decisions
+
+            path = self._export_path()
+            load = functools.partial(load_decisions, path, self.register, sheet=self.sheet,
+                                     few_cases=self.settings.few_cases)
         if not sys.stderr.isatty():
             return load()
         from rich.console import Console
@@ -200,15 +212,12 @@ class Session:
         with Console(stderr=True).status(f"Reading {self.decisions_path} ..."):
             return load()
 
-    def _loader(self, register: Register) -> Callable[[], Decisions]:
-        """What reads and checks the export (called at once, or on the read-ahead thread)."""
-        from ..data.validation import load_decisions
-
+    def _export_path(self) -> Path:
         path = self.decisions_path
         assert path is not None  # __init__ refuses a session without one
         if self.sheet and path.suffix.lower() == ".csv":
             stderr(f"Note: {path} is a CSV file, which has no sheets; --sheet {self.sheet!r} does not apply.")
-        return functools.partial(load_decisions, path, register, sheet=self.sheet, few_cases=self.settings.few_cases)
+        return path
 
     def valid_decisions(self, skip_invalid: bool) -> Decisions:
         from ..data.validation import describe_skipped

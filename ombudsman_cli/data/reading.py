@@ -112,6 +112,9 @@ def bulk_allocation() -> Iterator[None]:
             gc.enable()
 
 
+#: The columns every decisions export has: the header row is the first of the top rows that holds them.
+REQUIRED_COLUMNS = ("reference", "authority", "decision_date", "outcome")
+
 #: From this size a CSV export is read by pandas: below it the csv module has read the file before pandas
 #: has loaded (about half a second; the csv module costs about 0.07 s per MB more than pandas' parser).
 CSV_BY_COLUMN_FROM = 8_000_000
@@ -130,6 +133,12 @@ def read_table(
     """
     with bulk_allocation():
         return _read_table(Path(path), sheet, engine, required, by_column)
+
+
+def read_export(path: str | Path, sheet: str | None = None, engine: Engine = "calamine") -> Table:
+    """A decisions export read as :func:`ombudsman_cli.data.validation.load_decisions` reads it, before
+    validation (which needs numpy; this does not, so a command can start it first)."""
+    return read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS, by_column=True)
 
 
 def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequence[str], by_column: bool) -> Table:

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import ExportHasProblems, InputFileError, MissingColumns, UnknownAuthority
 from ..years import BusinessYear, business_year_of
 from .columns import Distinct, object_array
-from .reading import Engine, Table, bulk_allocation, read_table
+from .reading import REQUIRED_COLUMNS, Engine, Table, bulk_allocation, read_export
 from .register import Authority, Register, as_register
 from .values import (
     DATE_EXPECTED,
@@ -52,7 +52,6 @@ OUTCOMES: tuple[str, ...] = (
 COMPLIED = "complied"
 NOT_COMPLIED = "not complied"
 
-REQUIRED_COLUMNS = ("reference", "authority", "decision_date", "outcome")
 OPTIONAL_COLUMNS = (
     "authority_type",
     "category",
@@ -214,8 +213,7 @@ def load_decisions(
     if not isinstance(path, (str, Path)):
         raise TypeError(f"path: expected the export's path (a str or Path), not {type(path).__name__}")
     register = as_register(register)
-    table = read_table(path, sheet=sheet, engine=engine, required=REQUIRED_COLUMNS, by_column=True)
-    return validate(table, register, few_cases=few_cases, today=today)
+    return validate(read_export(path, sheet, engine), register, few_cases=few_cases, today=today)
 
 
 def validate(table: Table, register: Register | str | Path | None = None, few_cases: int = DEFAULT_FEW_CASES,

@@ -23,7 +23,7 @@ import re
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -142,9 +142,9 @@ def _start_worker(renderer: LetterRenderer | tuple[Path, DocumentProperties], st
     _worker_staging = staging
 
 
-def _write_in_worker(item: tuple[str, dict[str, Any]]) -> str:
+def _write_in_worker(chunk: list[tuple[str, dict[str, Any]]]) -> list[str]:
     assert _worker_renderer is not None and _worker_staging is not None
-    return _write_letter(_worker_renderer, _worker_staging, *item)
+    return [_write_letter(_worker_renderer, _worker_staging, *item) for item in chunk]
 
 
 def _write_letter(renderer: LetterRenderer, staging: Path, filename: str, context: dict[str, Any]) -> str:
@@ -161,23 +161,53 @@ def _write_letter(renderer: LetterRenderer, staging: Path, filename: str, contex
     return hashlib.sha256(content).hexdigest()
 
 
-def _written(renderer: LetterRenderer, staging: Path, planned: list[PlannedLetter],
-             jobs: int) -> Generator[str, None, None]:
-    """Each planned letter written into ``staging``, in order: its SHA-256. With ``jobs``, worker
-    processes render and write (the letters never pass through this process)."""
+def _written(renderer: LetterRenderer, staging: Path, planned: list[PlannedLetter], jobs: int,
+             progress: Progress | None) -> list[str]:
+    """Every planned letter rendered and written into ``staging``: their SHA-256s, in order. With
+    ``jobs``, ``jobs - 1`` worker processes take chunks of letters from the front and this process takes
+    them from the back until the two meet (the letters never pass between processes)."""
+    advance = progress or (lambda letters: None)
     items = [(p.filename, p.context) for p in planned]
-    if jobs <= 1 or len(planned) < 8:
-        yield from (_write_letter(renderer, staging, *item) for item in items)
-        return
+    if jobs <= 1 or len(items) < 8:
+        written = []
+        for item in items:
+            written.append(_write_letter(renderer, staging, *item))
+            advance(1)
+        return written
+    size = max(1, min(16, len(items) // (jobs * 4)))
+    chunks = [items[start:start + size] for start in range(0, len(items), size)]
     forked = multiprocessing.get_context().get_start_method() == "fork"
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_start_worker,
+    pool = ProcessPoolExecutor(max_workers=jobs - 1, initializer=_start_worker,
                                initargs=(renderer if forked else (renderer.path, renderer.properties), staging))
     try:
-        yield from pool.map(_write_in_worker, items, chunksize=max(1, min(16, len(items) // (jobs * 4))))
+        futures = [pool.submit(_write_in_worker, chunk) for chunk in chunks]
+        results: list[list[str] | None] = [None] * len(chunks)
+        counted: set[int] = set()
+
+        def count_finished() -> None:  # progress for the workers' chunks, told from this thread
+            for number, future in enumerate(futures):
+                if number not in counted and future.done() and not future.cancelled():
+                    counted.add(number)
+                    advance(len(chunks[number]))
+
+        for number in reversed(range(len(chunks))):
+            if not futures[number].cancel():
+                break  # a worker has it, and every chunk before it
+            counted.add(number)
+            results[number] = []
+            for item in chunks[number]:
+                results[number].append(_write_letter(renderer, staging, *item))  # type: ignore[union-attr]
+                advance(1)
+                count_finished()
+        for number, future in enumerate(futures):
+            if results[number] is None:
+                results[number] = future.result()
+                count_finished()
+        return [sha for result in results for sha in result or []]
     finally:
-        # Interrupted, or the consumer stopped: what is queued is dropped and the chunks being rendered
-        # (at most a few letters each) are let finish. Killing a worker could cut a result short in the
-        # pipe it writes to, and the executor would then wait for the rest of it for ever.
+        # Interrupted, or a letter failed: what is queued is dropped and the chunks being rendered (a few
+        # letters each) are let finish. Killing a worker could cut a result short in the pipe it writes
+        # to, and the executor would then wait for the rest of it for ever.
         pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -266,14 +296,8 @@ def _make_in(staging: Path, folder: Path, planned: list[PlannedLetter], renderer
              pdf: bool, progress: Progress | None, pdf_progress: Progress | None) -> LettersRun:
     """Every letter (and PDF) in ``staging``, under its final name; nothing in ``folder`` changes."""
     run = LettersRun(folder)
-    written = _written(renderer, staging, planned, jobs)
-    try:
-        for letter in planned:
-            run.letters.append(WrittenLetter(letter, folder / letter.filename, next(written)))
-            if progress:
-                progress(1)
-    finally:
-        written.close()  # the worker processes end here, not whenever the generator is collected
+    for letter, sha256 in zip(planned, _written(renderer, staging, planned, jobs, progress)):
+        run.letters.append(WrittenLetter(letter, folder / letter.filename, sha256))
     if pdf:
         from .pdf import convert_to_pdf
 
