@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..data.values import plural, some_of
-from ..errors import Terminated
+from ..errors import OmbudsmanError, Terminated
 from ..years import BusinessYear
 from .base import (
     EXIT_INTERRUPTED,
@@ -72,11 +74,11 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     """
     session = Session(config_path, decisions_path, sheet, authorities_path)
     settings = session.settings
-    codes = [a.code for a in session.find_authorities(authority_names)]
     session.read_ahead()  # the export is read while the letters' libraries load
+    codes = [a.code for a in session.find_authorities(authority_names)]
 
     from ..config import default_jobs
-    from ..data.contacts import load_contacts
+    from ..data.contacts import Contacts, load_contacts
     from ..letters.manifest import MANIFEST_NAME
     from ..letters.rendering import DocumentProperties, LetterRenderer, check_letter_date, resolve_letter_date
     from ..letters.run import plan_letters, write_letters
@@ -90,14 +92,26 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
         from ..letters.pdf import require_soffice
 
         require_soffice()
+
+    def prepare(year: BusinessYear) -> tuple[date, list[str], Path, Path | None, Contacts | None, LetterRenderer]:
+        """The letter date, the template and its renderer, the contacts: what the letters are made with."""
+        letters_day, notes = resolve_letter_date(year, day, settings.letter_dates)
+        template_path = find_template(year.end_year, template or settings.template)
+        contacts_file = contacts_path or settings.contacts
+        contacts = load_contacts(contacts_file, session.register) if contacts_file else None
+        renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}",
+                                                                    letters_day))
+        return letters_day, notes, template_path, contacts_file, contacts, renderer
+
+    early = None
+    if year is not None:  # made while the export is read; a problem with them is raised below, in its turn
+        with contextlib.suppress(OmbudsmanError, OSError):
+            early = prepare(year)
     statistics = session.statistics(year, skip_invalid, average)
     year = statistics.year
-    day, notes = resolve_letter_date(year, day, settings.letter_dates)
+    day, notes, template_path, contacts_file, contacts, renderer = early or prepare(year)
     for note in notes:
         stderr(note)
-    template_path = find_template(year.end_year, template or settings.template)
-    contacts_file = contacts_path or settings.contacts
-    contacts = load_contacts(contacts_file, session.register) if contacts_file else None
     if contacts is not None and contacts.ignored:
         stderr(f"Note: {contacts_file}: column{'s' if len(contacts.ignored) != 1 else ''} not read: "
                f"{', '.join(map(repr, contacts.ignored))} (the columns read are authority, title, forename, "
@@ -110,7 +124,6 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
     inputs = [*session.inputs(), template_path, *([contacts_file] if contacts_file else [])]
     refuse_overwriting([folder / MANIFEST_NAME, *(folder / p.filename for p in planned),
                         *(folder / p.filename.replace(".docx", ".pdf") for p in planned)], inputs, "--out")
-    renderer = LetterRenderer(template_path, DocumentProperties(f"Annual Review letter {year.end_year}", day))
     workers = jobs or settings.jobs or default_jobs()
     stderr(f"Template: {template_path}{_which_template(template, settings.template, template_path, year.end_year)}")
     if renderer.images_without_description:
