@@ -373,3 +373,26 @@ def test_send_loads_neither_pandas_nor_docxtpl_nor_python_docx(letters_folder, t
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "[]"
     assert json.loads(result.stdout)["counts"]["written"] == 1
+
+
+def test_messages_are_the_bytes_the_standard_librarys_own_policies_make(letters_folder, monkeypatch):
+    """Each kind of header's class is made once (issue 21); the message is byte for byte what the standard
+    policies make, for a council with a link officer copied and a reply-to address."""
+    import random
+    from datetime import UTC, datetime
+
+    from ombudsman_cli.send import plan as planning
+
+    settings = MailSettings(host="localhost", security="none", sender="Reviews <reviews@lgo.example.org>",
+                            reply_to="Team <team@lgo.example.org>", rate=0)
+    plan = plan_sending(letters_folder, YEAR, EmailTemplate(find_email_template()), settings, "pdf")
+    now = datetime(2020, 7, 22, 9, 30, tzinfo=UTC)
+
+    def made(send_policy):
+        random.seed(7)  # the multipart boundaries
+        return [planning.build_message(o, settings, now).as_bytes(policy=send_policy) for o in plan.ready[:5]]
+
+    ours = made(planning.SMTP_POLICY)
+    monkeypatch.setattr(planning, "MESSAGE_POLICY", policy.default)  # built with the standard policy
+    assert ours == made(policy.SMTP)
+    assert any(b"\r\nCc: " in message for message in ours) and all(b"\r\nReply-To: Team" in m for m in ours)

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from typing import Any
 
 from ..config import MailSettings
@@ -15,7 +14,7 @@ from ..errors import AttachmentChanged
 from ..locking import deferred_signals
 from ..years import BusinessYear
 from .ledger import DONE, Delivery, Ledger, Outcome
-from .plan import Outgoing, SendPlan, build_message, envelope_sender, read_attachments
+from .plan import SMTP_POLICY, Outgoing, SendPlan, build_message, envelope_sender, read_attachments
 from .transports import Transport
 
 
@@ -113,7 +112,7 @@ def send_all(
                 report.deliveries.append((outgoing, Delivery(Outcome.CHANGED, str(error)), 0))
                 continue
             # Serialised once, as it goes over the wire (CRLF line ends): what the outbox holds is what is sent.
-            data = build_message(outgoing, settings, contents=contents).as_bytes(policy=policy.SMTP)
+            data = build_message(outgoing, settings, contents=contents).as_bytes(policy=SMTP_POLICY)
             # From handing the message over to recording what became of it, Ctrl-C and SIGTERM wait: a
             # message the server took is always in the ledger, so a rerun never sends it again.
             with deferred_signals() as arrived:
