@@ -202,6 +202,9 @@ def _check_contents_match_suffix(path: Path, suffix: str) -> None:
 
 
 def _is_blank(row: Sequence[object]) -> bool:
+    first = row[0] if row else None
+    if type(first) is str and first and not first[0].isspace():
+        return False  # the common case, known from the first character (what strip() would keep)
     return not any(cell_text(c) for c in row)
 
 
