@@ -16,12 +16,13 @@ which in a sentence directly under the chart, in the order of the bars.
 
 from __future__ import annotations
 
-import io
+import functools
 import re
 import textwrap
-import zipfile
 from typing import Any
 from xml.sax.saxutils import escape, unescape
+
+from ..packages import Compressed, compress, write_zip
 
 #: The sheet name in the chart's series formulas, by which the renderer knows the chart is its own.
 MARKER = "OmbudsmanRates"
@@ -180,12 +181,15 @@ def chart_workbook(chart: dict[str, Any]) -> bytes:
     sheet = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              '<cols><col min="1" max="1" width="48" customWidth="1"/><col min="2" max="3" width="20" customWidth="1"/>'
              f'</cols><sheetData>{sheet_rows}</sheetData></worksheet>')
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in [*_WORKBOOK_PARTS.items(), ("xl/worksheets/sheet1.xml", sheet)]:
-            archive.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), _XML_DECLARATION + text.encode("utf-8"),
-                             zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()
+    # The parts that never change are compressed once, as a letter's are (packages.write_zip).
+    names = [*_WORKBOOK_PARTS, "xl/worksheets/sheet1.xml"]
+    entries = [*_static_workbook_parts(), compress(_XML_DECLARATION + sheet.encode("utf-8"))]
+    return write_zip(names, entries, (1980, 1, 1))
+
+
+@functools.cache
+def _static_workbook_parts() -> list[Compressed]:
+    return [compress(_XML_DECLARATION + text.encode("utf-8")) for text in _WORKBOOK_PARTS.values()]
 
 
 
