@@ -435,15 +435,15 @@ def _counts_by_authority(columns: RecordColumns, year: BusinessYear) -> dict[str
     decided = columns["decision_year"] == year.end_year
     upheld_remedied = decided & columns["satisfactory_remedy"].astype(bool) & (outcome == UPHELD)
     complying = columns["compliance_year"] == year.end_year
-    decided_codes = code[decided].tolist()
+    decided_codes, complying_codes = code[decided].tolist(), code[complying].tolist()
 
-    result: dict[str, Counts] = {c: Counts() for c in [*decided_codes, *code[complying].tolist()]}
+    result: dict[str, Counts] = {c: Counts() for c in [*decided_codes, *complying_codes]}
     for (authority, what), n in Counter(zip(decided_codes, outcome[decided].tolist())).items():
         result[authority].outcomes[what] = n
         result[authority].decisions += n
     for authority, n in Counter(code[upheld_remedied].tolist()).items():
         result[authority].satisfactory_remedies = n
-    for authority, n in Counter(code[complying].tolist()).items():
+    for authority, n in Counter(complying_codes).items():
         result[authority].compliance_outcomes = n
     for authority, n in Counter(code[complying & (columns["compliance"] == COMPLIED)].tolist()).items():
         result[authority].complied = n

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import csv
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -158,3 +161,19 @@ def write_national_export(path: Path) -> Path:
             rows.append([f"EX {serial:06d}", council, group, "Housing", received, decided, outcome, remedy, "", None])
     write_export(path, rows)
     return path
+
+
+def heavy_modules_loaded(arguments: Sequence[str], cwd: Path,
+                         modules: Sequence[str]) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """Which of ``modules`` the command ``ombudsman ARGUMENTS`` has loaded when it ends (it must succeed), run
+    in a fresh Python as a user runs it; and the run, for its output."""
+    probe = ("import sys\n"
+             "from ombudsman_cli.cli import cli\n"
+             "try:\n"
+             f"    cli({list(arguments)!r}, prog_name='ombudsman')\n"
+             "except SystemExit as stop:\n"
+             "    assert stop.code == 0, stop.code\n"
+             f"print(sorted(m for m in {tuple(modules)!r} if m in sys.modules), file=sys.stderr)\n")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return ast.literal_eval(result.stderr.strip().splitlines()[-1]), result

@@ -55,13 +55,16 @@ class _Template(DocxTemplate):
     holds those characters (it rewrites every paragraph with regular expressions, and is then a no-op).
     A test proves the bytes are docxtpl's own."""
 
+    def __init__(self, template: Any) -> None:
+        super().__init__(template)
+        self._compiled: dict[str, Any] = {}  # a part's source -> its compiled Jinja
+
     def render_xml_part(self, src_xml: str, part: Any, context: dict[str, Any], jinja_env: Any = None) -> str:
         if jinja_env is None:
             return str(super().render_xml_part(src_xml, part, context))
-        compiled = self.__dict__.setdefault("_compiled", {})
-        template = compiled.get(src_xml)
+        template = self._compiled.get(src_xml)
         if template is None:
-            template = compiled[src_xml] = jinja_env.from_string(_render_ready(src_xml))
+            template = self._compiled[src_xml] = jinja_env.from_string(_render_ready(src_xml))
         self.current_rendering_part = part
         try:
             xml = template.render(context)
