@@ -6,6 +6,7 @@ import ast
 import csv
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,13 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED_LETTER = FIXTURES / "annual-review-letter-2020-bassetlaw.txt"
 
 HEADER = ["reference", "authority", "decision_date", "outcome", "satisfactory_remedy", "compliance", "compliance_date"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C as a terminal delivers it, for the tests of Ctrl-C: a suite started in the background of a
+    script (``pytest &``) inherits SIGINT ignored, and so would every command it starts."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # reset to the default in what it runs
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

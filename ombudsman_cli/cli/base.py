@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 import click
 
 from ..config import Settings, load_settings
+from ..data.reading import bulk_allocation
 from ..data.values import printable
 from ..errors import NoDecisions, OmbudsmanError, Terminated, UsageError, redact
 from ..years import BusinessYear, parse_business_year
@@ -41,7 +42,7 @@ class OmbudsmanGroup(click.Group):
     130 and SIGTERM 143. Never a traceback: anything unforeseen is named as a bug, in one message."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        with terminate_as_interrupt():
+        with terminate_as_interrupt(), bulk_allocation():  # a command is one batch of long-lived objects
             try:
                 return super().invoke(ctx)
             except UsageError as error:

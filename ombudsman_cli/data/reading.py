@@ -102,7 +102,9 @@ class Table:
 @contextmanager
 def bulk_allocation() -> Iterator[None]:
     """Pause the cycle collector while millions of cells are made: they form no cycles, and its passes
-    over them would cost more than the reading itself."""
+    over them would cost more than the reading itself. A whole command runs this way too: its objects
+    live until it ends, and each full pass over them (modules, decisions, letters' parts) finds next to
+    nothing to free (0.1-0.15 s of a national run; peak memory measured the same without them)."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
+from html import escape, unescape  # not xml.sax.saxutils: it imports urllib.request (http, email, ssl: 40 ms)
 from typing import Any
-from xml.sax.saxutils import escape, unescape
 
 from ..packages import Compressed, compress, write_zip
 
