@@ -88,7 +88,9 @@ def overwritten_inputs(outputs: Iterable[Path], inputs: Iterable[Path]) -> list[
     found = []
     folders: dict[Path, Path] = {}
     for output in outputs:
-        folder = folders.setdefault(output.parent, output.parent.resolve())
+        folder = folders.get(output.parent)
+        if folder is None:  # resolved once per folder (a letters run names 700 outputs in one)
+            folder = folders[output.parent] = output.parent.resolve()
         same = by_path.get(folder / output.name)
         if same is None and by_file:
             with contextlib.suppress(OSError):

@@ -27,7 +27,7 @@ from typing import Any
 from docx.opc.oxml import serialize_part_xml
 from docx.oxml import parse_xml
 from docxtpl import DocxTemplate
-from jinja2 import TemplateError
+from jinja2 import TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem, UsageError
@@ -308,7 +308,10 @@ class LetterRenderer:
         except TemplateError as error:
             raise _template_error(error, self.path, _render_ready(self._body_source)) from None
         try:
-            self.variables = self._template.get_undeclared_template_variables(jinja_env=self.environment)
+            # What docxtpl's get_undeclared_template_variables finds (the body, then the headers' and
+            # footers' sources, parsed as one), from the sources read above rather than the file again.
+            self.variables = meta.find_undeclared_variables(self.environment.parse(
+                self._body_source + "".join(source for _, source, _ in self._part_sources.values())))
         except TemplateError as error:
             raise _template_error(error, self.path) from None
 

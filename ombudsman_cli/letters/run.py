@@ -274,13 +274,15 @@ def _refuse_foreign_targets(folder: Path, planned: list[PlannedLetter], earlier:
     """A Word file or PDF at a name this run writes, that the manifest does not list as made by ombudsman
     (someone's own file, or a letter edited since), is never replaced: the run stops before it starts."""
     foreign = []
+    present = set(os.listdir(folder))  # one listing, not two look-ups a letter (the folder is ours while locked)
     for letter in planned:
         before = earlier.get(letter.filename, {})
         word = folder / letter.filename
-        if word.exists() and file_sha256(word) != before.get("sha256"):
+        if letter.filename in present and word.exists() and file_sha256(word) != before.get("sha256"):
             foreign.append(letter.filename)
         pdf = word.with_suffix(".pdf")
-        if pdf.exists() and not (before.get("pdf") == pdf.name and file_sha256(pdf) == before.get("pdf_sha256")):
+        if pdf.name in present and pdf.exists() and not (before.get("pdf") == pdf.name
+                                                         and file_sha256(pdf) == before.get("pdf_sha256")):
             foreign.append(pdf.name)
     if foreign:
         shown = some_of(foreign)
@@ -314,21 +316,21 @@ def _commit(run: LettersRun, staging: Path, earlier: dict[str, dict[str, str]], 
     write the manifest."""
     folder = run.folder
     earlier = dict(earlier)  # rows are taken out as this run's letters replace them
+    staged = set(os.listdir(staging))
     for written in run.letters:
         name = written.path.name
-        staged_pdf = (staging / name).with_suffix(".pdf")
         os.replace(staging / name, written.path)
         target_pdf = written.path.with_suffix(".pdf")
         before = earlier.pop(name, None)
-        if staged_pdf.is_file():
-            os.replace(staged_pdf, target_pdf)
+        if target_pdf.name in staged:
+            os.replace(staging / target_pdf.name, target_pdf)
         elif before and before.get("sha256") == written.sha256 and before.get("pdf") and \
                 file_sha256(target_pdf) == before.get("pdf_sha256"):
             pass  # the same letter as before, and its PDF, untouched: it still belongs to it
         else:
             target_pdf.unlink(missing_ok=True)  # an earlier PDF of another letter: never beside this one
-        if target_pdf.is_file():
-            written.pdf, written.pdf_sha256 = target_pdf, file_sha256(target_pdf) or ""
+            continue
+        written.pdf, written.pdf_sha256 = target_pdf, file_sha256(target_pdf) or ""
     kept_rows = []
     for name, row in earlier.items():
         path = folder / name
