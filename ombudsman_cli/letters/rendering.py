@@ -364,8 +364,9 @@ class LetterRenderer:
         except Exception as error:  # a template is code the team writes: whatever it raises is theirs to fix
             raise _template_error(error, self.path, _render_ready(source)) from None
         tree = template.fix_tables(xml)
-        template.docx_ids_index = 1000
-        template.fix_docpr_ids(tree)
+        if "docPr" in xml:  # docxtpl renumbers the pictures' ids; a letter without a picture has none
+            template.docx_ids_index = 1000
+            template.fix_docpr_ids(tree)
         describe_charts(tree, self._chart_ids, context)
         root = template.docx._element
         root.replace(root.body, tree)
