@@ -215,3 +215,19 @@ def test_dev_stdout_as_the_output_is_whatever_standard_output_is(export, tmp_pat
     through = run(["export", "--decisions", str(export), "--year", "2020", "--output", "/dev/stdout"], tmp_path)
     assert through.returncode == 0, through.stderr
     assert through.stdout == plain.stdout and b"Bassetlaw" in plain.stdout
+
+
+def test_a_long_list_in_json_is_one_item_a_line_and_reads_back_the_same():
+    """Past 1,000 items (a check of 200,000 problems) each item is written on a line of its own, by the
+    compact encoder: the same JSON all the same, escapes included."""
+    from ombudsman_cli.output import to_json
+
+    items = [{"row": n + 2, "value": f"Nowhere {n} é \u202e\x7f\n\"", "year": None, "ok": n % 2 == 0}
+             for n in range(1_500)]
+    data = {"file": "d.csv", "problems": items, "rows": 1_500}
+    text = to_json(data)
+    assert json.loads(text) == data
+    lines = text.splitlines()
+    assert lines[3] == "    " + json.dumps(items[0], ensure_ascii=False).replace("\u202e", "\\u202e").replace(
+        "\x7f", "\\u007f") + ","
+    assert len(lines) == 1_500 + 6 and "\u202e" not in text and "\x7f" not in text
