@@ -299,6 +299,21 @@ def test_serve_serves_the_site_on_localhost(built):
         process.wait(timeout=10)
 
 
+def test_the_preview_server_collects_its_garbage(built, runner, monkeypatch):
+    """A command pauses the cycle collector (it is one batch); serving lasts until Ctrl-C, so the collector
+    runs while it serves, and the command's pause ends with it."""
+    import gc
+    import http.server
+
+    seen = []
+    monkeypatch.setattr(http.server.ThreadingHTTPServer, "serve_forever", lambda self: seen.append(gc.isenabled()))
+    folder = built[0]
+    result = runner.invoke(cli, ["site", "--decisions", str(folder / "d.csv"), "--year", "2020", "--letters",
+                                 str(folder / "letters"), "--out", str(folder / "served-gc"), "--serve", "--port", "0"])
+    assert result.exit_code == 0, result.output
+    assert seen == [True] and gc.isenabled()
+
+
 def test_a_rate_per_residents_on_few_upheld_decisions_is_marked_wherever_rates_are_compared(built):
     """Issue 19: Bassetlaw's rate per 100,000 residents rests on 2 upheld decisions: starred in the table of
     councils, cautioned on its page, which also states the year's total decisions beside the rates."""

@@ -114,8 +114,10 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
 def _serve(folder: Path, port: int) -> None:
     """A preview on localhost, until Ctrl-C."""
     import functools
+    import gc
     import http.server
 
+    gc.enable()  # serving lasts until Ctrl-C, not one batch: its garbage is collected as usual
     handler: Any = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     handler.log_message = lambda *args: None
     with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
