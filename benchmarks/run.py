@@ -45,33 +45,36 @@ def timed(function: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-# Runs the CLI and records the process's own peak resident memory (VmHWM). The rusage of a child is no
-# use here: Linux carries the parent's high-water mark across fork and exec into it.
-_MEASURED = """
-import atexit, os, runpy, sys
-def report():
+# Put before every script measured: the process records its own peak resident memory (VmHWM) as it
+# ends. The rusage of a child is no use here: Linux carries the parent's high-water mark across fork and
+# exec into it.
+_MEMORY_REPORT = """
+import atexit, os
+def _report_memory():
     with open('/proc/self/status') as status, open(os.environ['BENCH_MEMORY'], 'w') as out:
         out.write(next(line.split()[1] for line in status if line.startswith('VmHWM')))
-atexit.register(report)
+atexit.register(_report_memory)
+"""
+# The command line, as the installed `ombudsman` runs it.
+_OMBUDSMAN = """
+import runpy, sys
 sys.argv = ['ombudsman', *sys.argv[1:]]
 runpy.run_module('ombudsman_cli', run_name='__main__')
 """
 
 
-def run_script(code: str, arguments: list[str]) -> tuple[float, float | None]:
-    """Wall time and peak memory (MB) of a Python script run as a process of its own, as ``run_command``
-    measures a command: the anchors are measured the same way as the tool."""
-    measured = ("import atexit, os\n"
-                "def report():\n"
-                "    with open('/proc/self/status') as status, open(os.environ['BENCH_MEMORY'], 'w') as out:\n"
-                "        out.write(next(line.split()[1] for line in status if line.startswith('VmHWM')))\n"
-                "atexit.register(report)\n" + code)
+def run_measured(code: str, arguments: list[str], cwd: Path | None = None,
+                 exit_code: int = 0) -> tuple[float, float | None]:
+    """Wall time and peak memory (MB, the main process; workers are extra) of the Python script ``code``
+    run as a process of its own, which must end with ``exit_code``."""
     with tempfile.NamedTemporaryFile(suffix=".memory") as memory_file:
         environment = {**os.environ, "BENCH_MEMORY": memory_file.name}
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", measured, *arguments], env=environment, check=True,
-                       stdout=subprocess.DEVNULL)
+        result = subprocess.run([sys.executable, "-c", _MEMORY_REPORT + code, *arguments], cwd=cwd,
+                                env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
         elapsed = time.perf_counter() - start
+        if result.returncode != exit_code:
+            raise SystemExit(f"{' '.join(arguments)} failed:\n{result.stderr.decode()}")
         text = Path(memory_file.name).read_text().strip()
     return elapsed, int(text) / 1024 if text else None
 
@@ -135,18 +138,8 @@ for path in sorted(Path(sys.argv[1]).glob('*.docx')):
 
 
 def run_command(arguments: list[str], cwd: Path, exit_code: int = 0) -> tuple[float, float | None]:
-    """Wall time and peak memory (MB, the main process; workers are extra) of one ``ombudsman`` command,
-    which must end with ``exit_code``."""
-    with tempfile.NamedTemporaryFile(suffix=".memory") as memory_file:
-        environment = {**os.environ, "BENCH_MEMORY": memory_file.name}
-        start = time.perf_counter()
-        result = subprocess.run([sys.executable, "-c", _MEASURED, *arguments], cwd=cwd, env=environment,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        elapsed = time.perf_counter() - start
-        if result.returncode != exit_code:
-            raise SystemExit(f"ombudsman {' '.join(arguments)} failed:\n{result.stderr.decode()}")
-        text = Path(memory_file.name).read_text().strip()
-    return elapsed, int(text) / 1024 if text else None
+    """One ``ombudsman`` command, measured by :func:`run_measured`."""
+    return run_measured(_OMBUDSMAN, arguments, cwd, exit_code)
 
 
 # How a docxtpl user first writes the national run: openpyxl read, then load/render/save for each letter.
@@ -339,7 +332,7 @@ def main() -> None:
     for round_number in range(options.rounds):
         naive_out = work / f"naive{round_number}"
         naive_out.mkdir()
-        seconds, naive_memory = run_script(NAIVE_PIPELINE, [str(ROOT), str(files["20k"][0]), str(TEMPLATE),
+        seconds, naive_memory = run_measured(NAIVE_PIPELINE, [str(ROOT), str(files["20k"][0]), str(TEMPLATE),
                                                             str(naive_out)])
         naive_times.append(seconds)
         letters = len(list(naive_out.glob("*.docx")))
@@ -400,16 +393,16 @@ def main() -> None:
     # The anchors, each beside the same work done by the tool (issue 21's ratios).
     anchors: dict[str, tuple[float, float | None]] = {}
     messages_of_outbox(sent_from / "outbox", sent_from, work / "messages.json")
-    anchors["send"] = run_script(STDLIB_MESSAGES, [str(work / "messages.json"), str(work / "stdlib-outbox")])
+    anchors["send"] = run_measured(STDLIB_MESSAGES, [str(work / "messages.json"), str(work / "stdlib-outbox")])
     record(f"standard library: build and write the same messages ({attach}; anchor)", anchors["send"][0], letters,
            anchors["send"][1])
-    anchors["site"] = run_script(MAMMOTH_LOOP, [str(sent_from)])
+    anchors["site"] = run_measured(MAMMOTH_LOOP, [str(sent_from)])
     record("a plain mammoth loop over the letters, one process (anchor)", anchors["site"][0], letters, anchors["site"][1])
     big_csv = work / "500k.csv"
     write_csv(big_csv, make_decisions(register, [2016, 2017, 2018, 2019, 2020], per_year=100_000, seed=3))
     check_500k = run_command(["check", "--decisions", str(big_csv), "--year", "2020", "--format", "json"], ROOT)
     record("ombudsman check, 500k .csv", check_500k[0], memory=check_500k[1])
-    anchors["check"] = run_script(PANDAS_READ_AND_GROUP, [str(big_csv)])
+    anchors["check"] = run_measured(PANDAS_READ_AND_GROUP, [str(big_csv)])
     record("pandas read_csv + the same groupings, 500k .csv (anchor)", anchors["check"][0], memory=anchors["check"][1])
     unknown_times = {}
     for distinct in (5_000, 200_000):  # thousands of unknown names, then every row a name of its own

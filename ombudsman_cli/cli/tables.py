@@ -127,6 +127,8 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
 SMALL = "*"
 
 
+# The narrowest the name column of the councils' table and of the groups' table may be.
+_NAME_WIDTH, _GROUP_WIDTH = 18, 14
 _RATES = (("uphold_rate", "Upheld"), ("compliance_rate", "Compliance"), ("satisfactory_remedy_rate", "Remedy"))
 
 
@@ -156,9 +158,9 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
     )
     councils = [(entry, [_rate_text(entry, name, marks) for name, _ in _RATES]) for entry in entries]
     labels = [label for _, label in _RATES]
-    if _fits(console, 18, labels, [[f"{figure}\n{beside}" for figure, beside in cells] for _, cells in councils]):
+    if _fits(console, _NAME_WIDTH, labels, [[f"{figure}\n{beside}" for figure, beside in cells] for _, cells in councils]):
         table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
-        table.add_column("Authority", ratio=1, min_width=18, overflow="fold")
+        table.add_column("Authority", ratio=1, min_width=_NAME_WIDTH, overflow="fold")
         for label in labels:
             table.add_column(label, no_wrap=True)
         for entry, cells in councils:
@@ -175,9 +177,9 @@ def print_statistics(console: Console, statistics: YearStatistics, entries: Sequ
 
     title = "Comparison groups and England"
     groups = [(row, _group_figures(row)) for row in [*statistics.averages.values(), statistics.national]]
-    if _fits(console, 14, ["Councils", *labels], [[f"{row.authorities:,}", *figures] for row, figures in groups]):
+    if _fits(console, _GROUP_WIDTH, ["Councils", *labels], [[f"{row.authorities:,}", *figures] for row, figures in groups]):
         averages = Table(title=title, title_justify="left")
-        averages.add_column("Group", ratio=1, min_width=14)
+        averages.add_column("Group", ratio=1, min_width=_GROUP_WIDTH)
         averages.add_column("Councils", justify="right")
         for label in labels:
             averages.add_column(label, no_wrap=True)

@@ -683,13 +683,13 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None, register: 
     """
     columns = decisions.columns
     in_year = np.ones(len(columns["code"]), dtype=bool)
-    silent: list[str] | None = None
     dated = "decision_date" not in decisions.unusable_columns
     if year is not None and dated:
         in_year = columns["decision_year"] == year.end_year
-        if register is not None:
-            present = set(columns["code"][in_year].tolist())
-            silent = [a.name for a in register.active_in(year) if a.group and a.code not in present]
+    present = set(columns["code"][in_year].tolist())
+    silent: list[str] | None = None
+    if year is not None and dated and register is not None:
+        silent = [a.name for a in register.active_in(year) if a.group and a.code not in present]
     by_year = Counter(columns["decision_year"][in_year].tolist())
     outcomes = Counter(columns["outcome"][in_year].tolist())
     return {
@@ -701,7 +701,7 @@ def summarise(decisions: Decisions, year: BusinessYear | None = None, register: 
         "decisions": int(in_year.sum()),
         # Business years come from the decision dates: none are counted from a column that cannot be used.
         "years": {BusinessYear(y).label: n for y, n in sorted(by_year.items())} if dated else None,
-        "authorities": len(set(columns["code"][in_year].tolist())),
+        "authorities": len(present),
         "outcomes": {o: outcomes[o] for o in OUTCOMES},
         "councils_without_decisions": silent,
         "ignored_columns": decisions.ignored_columns,
