@@ -213,15 +213,19 @@ def letter_context(
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml_safe(value: Any) -> Any:
-    """Every text in a letter's variables without characters a Word document cannot hold."""
-    if isinstance(value, str):
-        return value if value.isprintable() else _NOT_IN_XML.sub("", value)  # all it removes is unprintable
-    if isinstance(value, dict):
-        return {key: _xml_safe(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_xml_safe(item) for item in value]
-    return value
+def _xml_safe(variables: dict[str, Any]) -> dict[str, Any]:
+    """Every text in a letter's variables without characters a Word document cannot hold: changed in
+    place (each dict and list is the letter's own, made above), and only the texts that need it."""
+    containers: list[Any] = [variables]
+    while containers:
+        container = containers.pop()
+        for key, value in (container.items() if isinstance(container, dict) else enumerate(container)):
+            if isinstance(value, str):
+                if not value.isprintable():  # all the pattern removes is unprintable
+                    container[key] = _NOT_IN_XML.sub("", value)
+            elif isinstance(value, (dict, list)):
+                containers.append(value)
+    return variables
 
 
 def manifest_figures(context: dict[str, Any]) -> dict[str, Any]:
