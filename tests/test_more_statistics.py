@@ -209,3 +209,18 @@ def test_control_characters_from_a_pasted_cell_do_not_break_the_letter(register,
     entry = compute_statistics(records, register, BusinessYear(2020)).find(ADUR)
     text, tables = letter_text(entry)
     assert tables[-1][1] == ["Housing & <planning>", "1"]
+
+
+def test_every_text_of_a_letter_is_cleaned_at_any_depth():
+    from ombudsman_cli.letters.context import _xml_safe
+
+    variables = {
+        "name": "Bass\x00etlaw", "count": 3, "flag": True, "missing": None,
+        "rows": [{"label": "a\x1fb", "values": ["x\ufffey", 7]}, "plain\x08"],
+        "nested": {"deeper": {"text": "fine – with a dash\n", "list": [["\x0bq"]]}},
+    }
+    assert _xml_safe(variables) == {
+        "name": "Bassetlaw", "count": 3, "flag": True, "missing": None,
+        "rows": [{"label": "ab", "values": ["xy", 7]}, "plain"],
+        "nested": {"deeper": {"text": "fine – with a dash\n", "list": [["q"]]}},
+    }
