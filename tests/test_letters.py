@@ -469,6 +469,36 @@ def test_headers_footers_and_paragraph_spanning_tags_render_as_docxtpl_does(stat
     assert header == f"Review of {context['authority']} for 2019/20"
 
 
+def test_namespaces_declared_again_inside_the_body_give_docxtpls_bytes(statistics, tmp_path):
+    """LibreOffice declares some namespaces on the elements that use them (the chart's ``r``), and the
+    document declares them too. docxtpl moves each letter's body into the document, which drops such
+    declarations; a letter made from such a template is still docxtpl's, byte for byte, and so is one
+    whose body declares a namespace the document does not, or one declared again inside an element that
+    declares it."""
+    import zipfile
+
+    relationships = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    extra = 'xmlns:x="urn:example:extra"'
+    with zipfile.ZipFile(GENERIC) as package:
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    document = parts["word/document.xml"].decode()
+    for name, edited in (
+        ("inner.docx", document.replace("<c:chart ", f"<c:chart {relationships} ", 1)),
+        ("body.docx", re.sub(r"<w:body>", f"<w:body {extra}>", document, count=1)),
+        ("nested.docx", document.replace("<c:chart ", '<c:chart xmlns:a="http://schemas.openxmlformats.org/'
+                                                      'drawingml/2006/main" ', 1)),
+    ):
+        assert edited != document
+        template = tmp_path / name
+        with zipfile.ZipFile(template, "w", zipfile.ZIP_DEFLATED) as package:
+            for part, data in parts.items():
+                package.writestr(part, edited.encode() if part == "word/document.xml" else data)
+        renderer = LetterRenderer(template, PROPERTIES)
+        for code in (BASSETLAW, HAMMERSMITH):
+            context = letter_context(statistics.find(code), LETTER_DATE)
+            assert renderer.render(context) == render_with_docxtpl(template, context, PROPERTIES), name
+
+
 def test_an_error_while_filling_the_template_names_the_place_and_the_letter(statistics, tmp_path):
     from ombudsman_cli.errors import TemplateProblem
 
