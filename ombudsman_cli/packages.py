@@ -34,7 +34,8 @@ class Compressed:
     data: bytes
 
 
-# zlib keeps this many bytes of look-ahead beyond a match's reach.
+# zlib's MIN_LOOKAHEAD: a match reaches back at most the window less this, so a part this much shorter than
+# its window finds every match it would find in a larger one.
 _LOOKAHEAD = 262
 
 
