@@ -340,9 +340,11 @@ class LetterRenderer:
                       *(workbook for _, workbook in self._charts.values())}
         self._static = {name: compress(data) for name, data in self._entries if name not in per_letter}
         self.properties = properties
-        #: The document part before and after the body, and the body's source to render between them:
-        #: each letter's document is parsed once (or, with ``None``, made as docxtpl makes it).
-        self._around_body = _around_body(document.element, self._body_source)
+        around = _around_body(document.element, self._body_source)
+        #: The document part's XML before and after its body: each letter's document is that text with the
+        #: letter's body between, parsed once (``None``: made as docxtpl makes it, from ``_body_source``).
+        self._document_around = None if around is None else (around[0], around[2])
+        self._body_to_render = self._body_source if around is None else around[1]
         try:
             self.environment.from_string(_render_ready(self._body_source))
         except TemplateError as error:
@@ -394,8 +396,7 @@ class LetterRenderer:
         if self.plain_only:
             return render_with_docxtpl(self.path, context, self.properties)
         template = self._template
-        around = self._around_body
-        source = self._body_source if around is None else around[1]
+        source = self._body_to_render
         try:
             xml = template.render_xml_part(source, template.docx._part, context, self.environment)
             rendered: dict[str, bytes] = {}
@@ -404,11 +405,12 @@ class LetterRenderer:
                 rendered[name] = serialize_part_xml(parse_xml(part_xml.encode(encoding)))
         except Exception as error:  # a template is code the team writes: whatever it raises is theirs to fix
             raise _template_error(error, self.path, _render_ready(source)) from None
-        if around is not None:
+        if self._document_around is not None:
             # The whole document parsed at once, the letter's body in its place: moving a body parsed alone
             # into the document, as docxtpl does, costs more than the parse (lxml re-homes every element's
             # namespaces: 0.9 ms a generic letter). The same bytes (tested).
-            root = template.fix_tables(around[0] + xml + around[2])
+            start, end = self._document_around
+            root = template.fix_tables(start + xml + end)
             body = root.find(_BODY)
         else:
             body = template.fix_tables(xml)
