@@ -2,6 +2,19 @@
 
 Rates are exact :class:`fractions.Fraction` values (``None`` where the denominator is zero), so that a
 percentage is rounded half up on the true value, never on a float that sits just below the half.
+
+Which decisions count where, for business year Y (the one rule; the README states it too):
+
+- A decision dated in Y counts in Y for the authority it names, and in that authority's comparison group's
+  sums (pooled) and, with the mean, as one member's rate, whatever the authority's start or end date.
+  A compliance outcome likewise, in the year it is recorded in. So the five groups' sums add up to
+  England's, less the bodies with no group.
+- A group's *councils counted* (:attr:`Averages.authorities`) are its authorities active at the end of Y
+  (started on or before 31 March, not ended before it) and any other of its authorities with decisions
+  dated in Y; an authority not active whose only figures in Y are compliance outcomes is in the sums but
+  not counted. England's count follows the same rule.
+- Decisions dated before an authority's start or after its end are its own all the same (``check`` warns
+  about them at their rows); nothing is dropped or moved to a successor.
 """
 
 from __future__ import annotations
@@ -110,6 +123,7 @@ class Averages:
     """A comparison group's (or the nation's) rates, by the chosen average method."""
 
     name: str
+    #: The councils counted (see the module's rule): not always every authority whose decisions are summed.
     authorities: int
     totals: Counts
     population: int
@@ -146,6 +160,8 @@ class AuthorityStatistics:
     previous_years: list[AuthorityStatistics] = field(default_factory=list)
     #: A rate resting on fewer cases than this is flagged in letters and tables.
     few_cases: int = 10
+    #: One of its group's councils counted this year: active at the year's end, or with decisions in it.
+    counted: bool = True
     _judgements: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -402,28 +418,29 @@ def _year_statistics(
 ) -> YearStatistics:
     counts = _counts_by_authority(columns, year)
     members = {a.code: a for a in register.active_in(year)}
-    active = set(members)
     for code in counts:
         members.setdefault(code, register.by_code(code))
     all_counts = {code: counts.get(code, Counts()) for code in members}
+    counted = {code for code, authority in members.items()
+               if authority.is_active_in(year) or all_counts[code].decisions}
 
-    # One rule for which councils are counted, everywhere (the group tables, the averages, the letters, the
-    # site): the councils of a group active in the year. An authority abolished before the year whose
-    # decisions or compliance outcomes are dated in it keeps its own figures (and a warning from check), but
-    # is not one of its group's councils that year.
+    # Every decision dated in the year, and every compliance outcome recorded in it, is in its authority's
+    # group's sums (and, for the mean, its rates), whatever the authority's start or end date: so the groups
+    # add up to England. Councils counted are those active at the year's end and any other with decisions.
     averages: dict[str, Averages] = {}
     for group in GROUP_LABELS:
-        codes = [code for code, authority in members.items() if authority.group == group and code in active]
+        codes = [code for code, authority in members.items() if authority.group == group]
         if codes:
-            averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method)
-    national = _average("England", [(members[c], all_counts[c]) for c in members], average_method)
+            averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method,
+                                       sum(c in counted for c in codes))
+    national = _average("England", [(members[c], all_counts[c]) for c in members], average_method, len(counted))
     # Two-tier areas are in both a county's and a district's population: no national rate per residents.
     national.upheld_per_100k = None
     national.population = 0
 
     authorities = [
         AuthorityStatistics(authority, year, all_counts[code], averages.get(authority.group or ""),
-                            few_cases=few_cases)
+                            few_cases=few_cases, counted=code in counted)
         for code, authority in members.items()
     ]
     authorities.sort(key=lambda entry: entry.authority.name)
@@ -456,7 +473,8 @@ def _counts_by_authority(columns: RecordColumns, year: BusinessYear) -> dict[str
     return result
 
 
-def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod) -> Averages:
+def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod, counted: int) -> Averages:
+    """The group's (or England's) sums and rates over ``members``, of which ``counted`` are its councils."""
     totals = Counts()
     for _, counts in members:
         totals.decisions += counts.decisions
@@ -471,7 +489,7 @@ def _average(name: str, members: list[tuple[Authority, Counts]], method: Average
         upheld_with_population = sum(c.upheld for _, c in with_population)
         return Averages(
             name,
-            len(members),
+            counted,
             totals,
             population,
             totals.uphold_rate,
@@ -481,7 +499,7 @@ def _average(name: str, members: list[tuple[Authority, Counts]], method: Average
         )
     return Averages(
         name,
-        len(members),
+        counted,
         totals,
         population,
         _mean(c.uphold_rate for _, c in members),

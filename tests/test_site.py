@@ -500,3 +500,26 @@ def test_a_letter_that_is_not_a_word_document_is_named_and_no_site_is_written(ni
         assert result.exit_code == 1, result.output
         assert "leeds-city-council.docx cannot be read as a Word document" in result.output
         assert "a bug" not in result.output and not (tmp_path / "site").exists()
+
+
+def test_a_letter_file_changed_since_it_was_made_is_left_off_its_page_with_a_note(runner, letters_folder):
+    """Issue 31: a changed PDF is said as a changed Word letter is, not left off in silence."""
+    with (letters_folder / "manifest.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    pdf_changed, word_changed = rows[0], rows[1]
+    with (letters_folder / pdf_changed["pdf"]).open("ab") as handle:
+        handle.write(b"% edited after it was made\n")
+    with (letters_folder / word_changed["file"]).open("ab") as handle:
+        handle.write(b"edited")
+    result = runner.invoke(cli, ["site", "--year", "2020", "--out", "site"])
+    assert result.exit_code == 0, result.output
+    assert (f"Note: {pdf_changed['pdf']} is missing or changed since it was made (its SHA-256 is not the manifest's): "
+            "its page offers the Word letter only") in result.stderr
+    assert f"Note: {word_changed['file']} is missing or changed since it was made" in result.stderr
+    page = (Path("site") / "councils" / pdf_changed["file"].replace(".docx", ".html")).read_text(encoding="utf-8")
+    assert f'href="../letters/{pdf_changed["file"]}"' in page and pdf_changed["pdf"] not in page
+    assert not (Path("site") / "letters" / pdf_changed["pdf"]).exists()
+    (letters_folder / pdf_changed["pdf"]).unlink()  # gone is said the same way
+    result = runner.invoke(cli, ["site", "--year", "2020", "--out", "site", "--format", "json"])
+    assert result.exit_code == 0 and any(note.startswith(f"{pdf_changed['pdf']} is missing or changed")
+                                         for note in json.loads(result.stdout)["notes"])

@@ -310,10 +310,16 @@ def emit(text: str, output: Path | None = None) -> None:
 
     if output is None or str(output) == "-":
         sys.stdout.flush()  # anything printed before goes first
-        stream = click.get_binary_stream("stdout")
+        # The bytes under the text stream, as click.get_binary_stream (deprecated in Click 8.5) gave them; a
+        # host program's own text stream with no bytes under it takes the text.
+        buffer = getattr(sys.stdout, "buffer", None)
         try:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
+            if buffer is None:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            else:
+                buffer.write(text.encode("utf-8"))
+                buffer.flush()
         except OSError as error:
             error.filename = "standard output"
             raise

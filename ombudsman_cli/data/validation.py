@@ -615,10 +615,10 @@ class _Validator:
             authority, day = authorities.value(index), decided.value(index)
             if after_end[index]:
                 message = (f"is after {authority.name} was abolished ({authority.end:%d/%m/%Y}); "
-                           "counted for it all the same")
+                           "counted for it, and in its group's average, all the same")
             else:
                 message = (f"is before {authority.name} existed (from {authority.start:%d/%m/%Y}); "
-                           "counted for it all the same")
+                           "counted for it, and in its group's average, all the same")
             self.warn(index, "decision_date", self.cell("decision_date", index), message, business_year_of(day))
 
     def _warn_about_few_cases(self, columns: dict[str, np.ndarray], few_cases: int) -> None:

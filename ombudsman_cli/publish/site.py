@@ -114,7 +114,7 @@ def _build(statistics: YearStatistics, out: Path, letters: LetterConversions, te
     year = statistics.year.end_year
     _check_folder(out, year)
     foreign = _foreign_files(out)
-    councils = [e for e in statistics.authorities if e.authority.group and e.authority.is_active_in(statistics.year)]
+    councils = [e for e in statistics.authorities if e.authority.group and e.counted]  # the councils counted
     rows = letters.rows
     stems = file_stems([e.authority for e in councils])
     for code, row in rows.items():
@@ -232,6 +232,10 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
     with_letters = []
     for page in pages:
         row = rows.get(page.entry.authority.code)
+        if row is None and not page.entry.authority.is_active_in(page.entry.year):
+            page.note = (f"{page.entry.authority.name} had ended by the time of our annual review letters for the "
+                         "year, so there is no letter to it.")
+            continue
         if row is None or letters_folder is None:
             page.note = "The letter to this council is not published yet."
             continue
@@ -248,6 +252,9 @@ def _letter_files(pages: list[CouncilPage], rows: dict[str, dict[str, str]], let
         if pdf is not None and file_sha256(pdf) == row.get("pdf_sha256"):
             shutil.copyfile(pdf, staging / "letters" / row["pdf"])
             page.pdf = {"href": f"letters/{row['pdf']}", "kind": "PDF", "size": size_text(pdf)}
+        elif pdf is not None:
+            build.notes.append(f"{row['pdf']} is missing or changed since it was made (its SHA-256 is not the "
+                               "manifest's): its page offers the Word letter only")
         with_letters.append(page)
     return with_letters
 
@@ -312,6 +319,17 @@ def _revised_anchor(entry: AuthorityStatistics, revised: set[str], own: set[str]
     if code not in revised:
         return None
     return code if code in own else group_stem(entry.authority.group or "")
+
+
+def _existence(entry: AuthorityStatistics) -> str | None:
+    """For a council counted though not active at the year's end: when it ended, or began."""
+    authority, year = entry.authority, entry.year
+    if authority.is_active_in(year):
+        return None
+    if authority.start is not None and authority.start > year.end:
+        return f"{authority.name} began on {long_date(authority.start)}, after the end of the year"
+    last_day = authority.last_day
+    return f"{authority.name} ended on {long_date(last_day)}" if last_day else None
 
 
 def _interval_text(interval: tuple[float, float] | None) -> str:
@@ -410,7 +428,7 @@ class _PagesWriter:
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
                 small=[n for n in RATE_NAMES if entry.is_small(n)], funnels=compared,
                 group_href=f"groups/{group_stem(group)}.html" if group in self.funnels else None,
-                revised=_revised_anchor(entry, self.revised, self.revised_own))
+                revised=_revised_anchor(entry, self.revised, self.revised_own), existence=_existence(entry))
 
 
 def build_date() -> date:
