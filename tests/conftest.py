@@ -136,6 +136,42 @@ def words(text: str) -> list[str]:
     return re.sub(r"</?u>", "", text).split()
 
 
+def package_problems(content: bytes) -> list[str]:
+    """What an OPC package gets wrong: a relationship to a part it lacks, an override for a part it lacks,
+    a part with no content type, a part that nothing leads to."""
+    import io
+    import posixpath
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    types = etree.fromstring(parts["[Content_Types].xml"])
+    defaults = {d.get("Extension").lower() for d in types.iter("{*}Default")}
+    overrides = {o.get("PartName").lstrip("/") for o in types.iter("{*}Override")}
+    problems = [f"override for missing {name}" for name in overrides - set(parts)]
+    led_to = set()
+    for name, data in parts.items():
+        if not name.endswith(".rels"):
+            continue
+        folder = posixpath.dirname(posixpath.dirname(name))
+        for rel in etree.fromstring(data).iter("{*}Relationship"):
+            if rel.get("TargetMode") == "External":
+                continue
+            target = posixpath.normpath(posixpath.join(folder, rel.get("Target"))).lstrip("/")
+            led_to.add(target)
+            if target not in parts:
+                problems.append(f"{name} leads to missing {target}")
+    for name in parts:
+        if name != "[Content_Types].xml" and not name.endswith(".rels"):
+            if name not in overrides and name.rpartition(".")[2].lower() not in defaults:
+                problems.append(f"{name} has no content type")
+            if name not in led_to:
+                problems.append(f"nothing leads to {name}")
+    return problems
+
+
 TAYLOR = Contact(title="Mr", surname="Taylor", job_title="Chief Executive")
 
 

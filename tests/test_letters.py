@@ -37,6 +37,7 @@ from .conftest import (
     TAYLOR,
     as_text,
     heavy_modules_loaded,
+    package_problems,
     paragraphs,
     sentences,
     words,
@@ -548,3 +549,32 @@ def test_each_part_is_deflated_to_the_same_bytes_as_with_zlibs_largest_window():
             assert packed.data == largest.compress(data) + largest.flush(), size
             assert zlib.decompress(packed.data, -15) == data and packed.size == len(data)
             assert packed.crc == zlib.crc32(data)
+
+
+def test_a_letter_without_its_chart_carries_none_of_the_charts_parts(statistics):
+    """Issue 31: a council with no rate gets no chart, and its file holds no chart part, no embedded
+    workbook and no relationship to either: no figures that are not on its page. The same bytes by
+    docxtpl's own path; a letter with its chart keeps every part."""
+    import zipfile
+
+    generic = LetterRenderer(GENERIC, PROPERTIES)
+    ashfield = letter_context(statistics.find(ASHFIELD), LETTER_DATE)  # nothing investigated, no compliance
+    adur = letter_context(statistics.find(ADUR), LETTER_DATE, chart=False)  # rates, but no chart asked for
+    bassetlaw = letter_context(statistics.find(BASSETLAW), LETTER_DATE)
+    assert ashfield["chart"]["shown"] is False and bassetlaw["chart"]["shown"] is True
+    for context, charted in ((ashfield, False), (adur, False), (bassetlaw, True), (ashfield, False)):
+        content = generic.render(context)  # Ashfield twice: the package without the chart is made once
+        assert content == render_with_docxtpl(GENERIC, context, PROPERTIES)
+        assert package_problems(content) == []
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            names = package.namelist()
+            rels = package.read("word/_rels/document.xml.rels")
+            types = package.read("[Content_Types].xml")
+        chart_parts = [n for n in names if n.startswith(("word/charts/", "word/embeddings/"))]
+        if charted:
+            assert chart_parts == ["word/charts/chart1.xml", "word/charts/_rels/chart1.xml.rels",
+                                   "word/embeddings/rates-chart-1.xlsx"]
+            assert b"charts/chart1.xml" in rels and b"/word/charts/chart1.xml" in types
+        else:
+            assert chart_parts == [] and b"chart" not in rels and b"chart" not in types, context["authority"]
+        assert paragraphs(content)  # opens

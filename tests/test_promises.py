@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import signal
@@ -25,7 +26,7 @@ from ombudsman_cli.send.run import send_all
 from ombudsman_cli.templates import find_email_template
 from ombudsman_cli.years import BusinessYear
 
-from .conftest import ROOT, write_csv
+from .conftest import ROOT, package_problems, write_csv
 from .mail_fixtures import CONTACTS, ledger, send, write_config
 from .smtp_server import Behaviour, MailServer
 
@@ -506,9 +507,15 @@ def test_a_template_resaved_by_libreoffice_gives_letters_whose_chart_has_their_f
         chart_part = next(n for n in package.namelist() if n.startswith("word/charts/"))
         assert b"OmbudsmanRates" not in package.read(chart_part)
     result = runner.invoke(cli, ["letters", "--year", "2020", "--letter-date", "2020-07-22", "--template", str(template),
-                                 "--out", "resaved-letters", "--authority", "Bassetlaw", "--authority", "Adur"])
+                                 "--out", "resaved-letters", "--authority", "Bassetlaw", "--authority", "Adur",
+                                 "--authority", "Ashfield"])
     assert result.exit_code == 0, result.output
     assert "Warning" not in result.output and "UserWarning" not in result.output
+    # Ashfield has no rate, so no chart: none of the chart's parts (LibreOffice's included) stay in its file.
+    ashfield = (tmp_path / "resaved-letters" / "ashfield-district-council.docx").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(ashfield)) as package:
+        assert not [n for n in package.namelist() if n.startswith(("word/charts/", "word/embeddings/"))]
+    assert package_problems(ashfield) == []
     for code, name in (("E07000171", "bassetlaw-district-council.docx"), ("E07000223", "adur-district-council.docx")):
         figures, descriptions = chart_figures(tmp_path / "resaved-letters" / name)
         assert figures == expected_figures(runner, code)

@@ -250,6 +250,16 @@ def test_every_group_average_counts_every_decision_of_the_year(world, average):
         assert close(county["uphold_rate"], Fraction(25, 48)) and close(county["upheld_per_100k"], Fraction(31, 15))
 
 
+def test_the_terminal_table_counts_the_councils_by_the_rule(world):
+    table = run(world, "stats", "--year", "2021")
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+            for line in table.splitlines() if line.startswith("│ ") and line.split("│")[1].strip() in
+            ("County Council", "District Council", "England")}
+    assert rows["County Council"] == ["5", "58% of 12", "67% of 6", "43% of 7"]
+    assert rows["District Council"] == ["2", "75% of 4", "100% of 1", "33% of 3"]
+    assert rows["England"] == ["8", "61% of 18", "71% of 7", "36% of 11"]  # 11/18, 5/7, 4/11
+
+
 def test_the_groups_add_up_to_england_less_the_bodies_with_no_group(world):
     data = stats(world)
     no_group = [a for a in data["authorities"] if a["authority_type"] is None]
@@ -303,7 +313,7 @@ def test_check_warns_at_the_rows_dated_outside_their_councils_life(world):
     # The spreadsheet's row: the header is row 1, so the n-th decision (from 0) is row n + 2.
     rows = {ROWS[index][0]: index + 2 for index in range(len(ROWS))}
     assert set(dated) == {rows[reference] for reference in WARNED}
-    assert "after Beta County Council was abolished" in dated[rows["B3"]]
+    assert "after Beta County Council was abolished (its last day 31/10/2020)" in dated[rows["B3"]]
     assert "before Delta County Council existed" in dated[rows["D1"]]
     assert all("in its group's average" in message for message in dated.values())
 

@@ -614,7 +614,7 @@ class _Validator:
         for index in np.flatnonzero(after_end | before_start).tolist():
             authority, day = authorities.value(index), decided.value(index)
             if after_end[index]:
-                message = (f"is after {authority.name} was abolished ({authority.end:%d/%m/%Y}); "
+                message = (f"is after {authority.name} was abolished (its last day {authority.last_day:%d/%m/%Y}); "
                            "counted for it, and in its group's average, all the same")
             else:
                 message = (f"is before {authority.name} existed (from {authority.start:%d/%m/%Y}); "

@@ -31,7 +31,7 @@ from jinja2 import TemplateError, meta
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import TemplateProblem, UsageError
-from ..packages import compress, read_entries, repack, write_zip
+from ..packages import Compressed, compress, read_entries, repack, without_parts, write_zip
 from ..templates import describe_failure, sample_of, sandboxed_environment, unknown_names
 from ..years import BusinessYear
 from . import chart
@@ -259,11 +259,11 @@ def _drawings(root: Any) -> Iterator[Any]:
         yield from root.iter(f"{{{_DRAWING_NS}}}{tag}")
 
 
-def describe_charts(root: Any, chart_ids: set[str], context: dict[str, Any]) -> int:
+def describe_charts(root: Any, chart_ids: set[str], context: dict[str, Any]) -> set[str]:
     """Give each drawing of the rates chart in ``root`` (a document's XML) the letter's own title and
     description, whatever the template's say (an editor may drop them): its alternative text, which the
-    PDF's figure carries. Returns how many it found."""
-    found = 0
+    PDF's figure carries. Returns the relationship ids of the charts drawn (the others are not shown)."""
+    found = set()
     for drawing in _drawings(root):
         graphic = next(drawing.iter(f"{{{_CHART_NS}}}chart"), None)
         properties = drawing.find(f"{{{_DRAWING_NS}}}docPr")
@@ -271,7 +271,7 @@ def describe_charts(root: Any, chart_ids: set[str], context: dict[str, Any]) -> 
             continue
         properties.set("descr", context["chart"]["description"])
         properties.set("title", context["chart"]["title"])
-        found += 1
+        found.add(graphic.get(_RELATIONSHIP_ID))
     return found
 
 
@@ -329,6 +329,7 @@ class LetterRenderer:
                 "delete the chart from the template."
             )
         self._chart_ids = set(charts)
+        self._chart_parts = {rel_id: rel.target_part.partname.lstrip("/") for rel_id, rel in charts.items()}
         self._charts = embed_workbooks(charts.values())
         buffer = io.BytesIO()
         with _no_warnings(self.path):
@@ -339,6 +340,9 @@ class LetterRenderer:
         per_letter = {DOCUMENT_PART, CORE_PART, *self._part_sources, *self._charts,
                       *(workbook for _, workbook in self._charts.values())}
         self._static = {name: compress(data) for name, data in self._entries if name not in per_letter}
+        # The package's entries for a letter that leaves charts out (relationship ids): made on first need.
+        self._packages: dict[frozenset[str], tuple[list[str], dict[str, Compressed]]] = {
+            frozenset(): ([name for name, _ in self._entries], self._static)}
         self.properties = properties
         around = _around_body(document.element, self._body_source)
         #: The document part's XML before and after its body: each letter's document is that text with the
@@ -419,19 +423,32 @@ class LetterRenderer:
         if "docPr" in xml:  # docxtpl renumbers the pictures' ids; a letter without a picture has none
             template.docx_ids_index = 1000
             template.fix_docpr_ids(body)
-        describe_charts(body, self._chart_ids, context)
+        names, static = self._package(self._chart_ids - describe_charts(body, self._chart_ids, context))
         rendered[DOCUMENT_PART] = serialize_part_xml(root)
         rendered[CORE_PART] = self._core.replace(
             _TITLE_PLACEHOLDER.encode(), _xml_text(self.properties.letter_title(context))
         ).replace(_SUBJECT_PLACEHOLDER.encode(), _xml_text(self.properties.letter_subject(context)))
         for name, (workbook_id, workbook) in self._charts.items():
+            if name not in names:  # a chart the letter does not show is not in its file
+                continue
             rendered[name] = chart.chart_xml(context["chart"], workbook_id)
             rendered[workbook] = chart.chart_workbook(context["chart"])
             check_chart(rendered[name], rendered[DOCUMENT_PART], context, self.path)
-        entries = []
-        for name, _ in self._entries:
-            entries.append(self._static[name] if name in self._static else compress(rendered[name]))
-        return write_zip([name for name, _ in self._entries], entries, self._date_time)
+        entries = [static[name] if name in static else compress(rendered[name]) for name in names]
+        return write_zip(names, entries, self._date_time)
+
+    def _package(self, hidden_charts: set[str]) -> tuple[list[str], dict[str, Compressed]]:
+        """The entries' names, and the compressed entries every such letter shares, for a letter that
+        leaves out the charts ``hidden_charts`` (relationship ids): their parts out of the package."""
+        key = frozenset(hidden_charts)
+        if key not in self._packages:
+            entries = without_parts(self._entries, {self._chart_parts[rel_id] for rel_id in key})
+            before = dict(self._entries)
+            changed = {name for name, data in entries if data is not before[name]}
+            self._packages[key] = ([name for name, _ in entries], {
+                name: compress(data) if name in changed else self._static[name]
+                for name, data in entries if name in self._static or name in changed})
+        return self._packages[key]
 
 
 def render_with_docxtpl(template: Path, context: dict[str, Any], properties: DocumentProperties) -> bytes:
@@ -444,7 +461,8 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
         except Exception as error:  # as LetterRenderer.render: the template's fault, named, never a traceback
             raise _template_error(error, template) from None
         charts = {rel_id: rel for rel_id, rel in _charts(document.docx).items() if chart.is_ours(rel.target_part.blob)}
-        describe_charts(document.docx.element.body, set(charts), context)
+        hidden = {charts[rel_id].target_part.partname.lstrip("/")
+                  for rel_id in set(charts) - describe_charts(document.docx.element.body, set(charts), context)}
         workbooks = embed_workbooks(charts.values())
         workbook_parts = {workbook for _, workbook in workbooks.values()}
         properties.apply(document.docx, title=properties.letter_title(context),
@@ -464,7 +482,7 @@ def render_with_docxtpl(template: Path, context: dict[str, Any], properties: Doc
             data = chart.chart_workbook(context["chart"])
         return data
 
-    return repack(buffer.getvalue(), properties.created, per_letter)
+    return repack(buffer.getvalue(), properties.created, per_letter, hidden)
 
 
 def _charts(document: Any) -> dict[str, Any]:
