@@ -138,3 +138,47 @@ def test_version_comes_from_the_package_metadata(tmp_path: Path) -> None:
     import ombudsman_cli
 
     assert ombudsman_cli.__version__ == expected
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Each module of the package and the modules of the package it imports, at any level of its code
+    (an import inside a function is a dependency all the same, only a later one)."""
+    def name_of(path: Path) -> str:
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(path): path for path in PACKAGE.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                target = ".".join([*base, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    found.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+        graph[module] = {m for m in found if m in modules and m != module}
+    return graph
+
+
+def test_no_two_modules_import_each_other_however_indirectly() -> None:
+    """Issue 31: data/columns.py and data/reading.py each imported the other's names. Imports flow one way
+    (README, Layout): no module reaches itself through what it imports."""
+    graph = package_imports()
+    assert "ombudsman_cli.data.columns" in graph["ombudsman_cli.data.reading"]  # the graph sees lazy imports
+    circles = []
+    for start in graph:
+        path, seen, todo = {start: [start]}, {start}, [start]
+        while todo:
+            module = todo.pop()
+            for imported in graph[module]:
+                if imported == start:
+                    circles.append(" -> ".join([*path[module], start]))
+                elif imported not in seen:
+                    seen.add(imported)
+                    path[imported] = [*path[module], imported]
+                    todo.append(imported)
+    assert circles == []

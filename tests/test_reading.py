@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 
 from ombudsman_cli.data import reading
-from ombudsman_cli.data.columns import Distinct, csv_by_column
+from ombudsman_cli.data.columns import Distinct
+from ombudsman_cli.data.reading import csv_by_column
 from ombudsman_cli.data.validation import REQUIRED_COLUMNS, load_decisions
 from ombudsman_cli.data.values import reference_key
 from ombudsman_cli.errors import InputFileError

@@ -158,8 +158,6 @@ def _read_table(path: Path, sheet: str | None, engine: Engine, required: Sequenc
     other_sheets: list[str] = []
     if suffix == ".csv":
         if by_column and path.stat().st_size >= CSV_BY_COLUMN_FROM:
-            from .columns import csv_by_column
-
             table = csv_by_column(path, required)
             if table is not None:
                 return table
@@ -478,3 +476,61 @@ def _pick_sheet(path: Path, names: list[str], wanted: str | None) -> str:
     if wanted.strip().lower() in folded:
         return folded[wanted.strip().lower()]
     raise InputFileError(path, f"has no sheet {wanted!r}; its sheets are {', '.join(map(repr, names))}.")
+
+
+def csv_by_column(path: Path, required: Sequence[str]) -> Table | None:
+    """The table :func:`_read_csv` and :func:`_table_from_rows` make, read by pandas' C parser into
+    columns; ``None`` for whatever that parser reads differently or refuses (a row longer than the
+    first, text that is not UTF-8, a NUL byte, an unclosed quote, title rows above the header), which
+    the csv module then reads, or explains. A test compares the two readers on thousands of files."""
+    import numpy as np
+
+    from .columns import Distinct
+
+    if not path.is_file():
+        return None  # a pipe can be read once: the csv module reads it whole
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            top = "".join(itertools.islice(handle, _HEADER_SEARCH_ROWS * 2))
+        if "\0" in top:
+            return None
+        import pandas as pd
+
+        frame = pd.read_csv(path, sep=_sniff_delimiter(top, required), header=None, dtype=object, na_filter=False,
+                            skip_blank_lines=False, encoding="utf-8-sig", engine="c")
+    except Exception:  # pandas raises many types for what the csv module reads or reports by name
+        return None
+    columns = []
+    for position in range(frame.shape[1]):
+        codes, values = pd.factorize(frame.iloc[:, position].to_numpy(dtype=object))
+        text = values.tolist()
+        try:
+            joined = "".join(text)  # every value is text (anything else would stop the join)
+        except TypeError:
+            return None
+        # The csv module reads text whose line ends are made \n, within quotes too.
+        if (codes < 0).any() or "\0" in joined or "\r" in joined:
+            return None
+        columns.append(Distinct(codes, text))
+    del frame
+    blank = np.ones(len(columns[0].codes) if columns else 0, dtype=bool)
+    for column in columns:
+        blank &= column.rows_with([not value or value.isspace() for value in column.values])
+    filled = np.flatnonzero(~blank)
+    if not len(filled):
+        return None
+    start = 0
+    if required:
+        wanted = set(required)
+        for position, row in enumerate(filled[:_HEADER_SEARCH_ROWS].tolist()):
+            if wanted <= {header_key(cell_text(column.values[column.codes[row]])) for column in columns}:
+                start = position
+                break
+    if filled[start] != 0:
+        return None  # title rows above the header: pandas took the width of the file from a title
+    headers = [cell_text(column.values[column.codes[0]]) for column in columns]
+    while headers and not headers[-1]:
+        headers.pop()
+    rows = filled[start + 1:]
+    return Table(path=str(path), headers=headers, cells=[], row_numbers=(rows + 1).tolist(), sheet=None,
+                 header_row=1, by_column=[column.subset(rows) for column in columns])
