@@ -37,7 +37,8 @@ _KEYS: dict[str, dict[str, str]] = {
               "from": "email.sender", "reply_to": "email.reply_to", "rate": "email.rate", "auth": "email.auth",
               "password_command": "email.password_command", "template": "email.template"},
     "site": {"contact_email": "site.contact_email", "response_days": "site.response_days", "licence": "site.licence",
-             "licence_url": "site.licence_url", "publisher": "site.publisher"},
+             "licence_url": "site.licence_url", "publisher": "site.publisher", "last_tested": "site.last_tested",
+             "tested_by": "site.tested_by"},
 }
 _PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email.template"}
 SECURITY = ("starttls", "ssl", "none")
@@ -81,6 +82,10 @@ class SiteSettings:
     publisher: str = "Local Government and Social Care Ombudsman"
     licence: str = "Open Government Licence v3.0"
     licence_url: str = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+    #: When the published pages were last tested for accessibility, and by whom (the statement says so)
+    #: [default: the page templates' own record, tested.toml beside them].
+    last_tested: date | None = None
+    tested_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +174,9 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                 sections[group][setting] = converted
             else:
                 values[name] = converted
+    if "tested_by" in sections["site"] and "last_tested" not in sections["site"]:
+        raise UsageError(f"{source}: [site] tested_by needs last_tested, the date of that test (last_tested = "
+                         "2026-07-01)")
     known = {f.name for f in fields(Settings)}
     assert set(values) <= known
     return replace(Settings(), **values, email=MailSettings(**sections["email"]), site=SiteSettings(**sections["site"]))
@@ -225,6 +233,11 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
             except ValueError:
                 raise UsageError(f"{where}: {year} = {day!r} is not a year and an ISO date (2020-07-22)") from None
         return dates
+    if name == "site.last_tested":
+        try:
+            return value if isinstance(value, date) else date.fromisoformat(str(value))
+        except ValueError:
+            raise UsageError(f"{where} must be the date of the test, such as 2026-07-01") from None
     if name in ("few_cases", "jobs", "email.port", "site.response_days"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UsageError(f"{where} must be a whole number of at least 1")

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import json
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -378,6 +379,74 @@ def test_the_statement_says_the_tested_axe_core_version_and_takes_the_letters_ad
     text = statement_of(tmp_path, '[email]\nreply_to = "annual.reviews@lgo.example.org"\n', 1764374400)
     assert "email annual.reviews@lgo.example.org" in text and "version 2.2 AA" in text
     assert "10 working days" in text  # the default
+
+
+def test_the_statement_says_when_the_pages_were_last_tested_not_when_they_were_built(tmp_path):
+    """Issue 31: the GOV.UK model's "This website was last tested on [date]": the date of the test, from the
+    templates' record (tested.toml) or the publisher's own ([site] last_tested, tested_by), never the build's."""
+    import tomllib
+
+    record = tomllib.loads((ROOT / "letter_templates" / "site" / "tested.toml").read_text(encoding="utf-8"))
+    tested = f"{record['date'].day} {record['date']:%B %Y}"
+    (tmp_path / "bundled").mkdir()
+    (tmp_path / "own").mkdir()
+    text = statement_of(tmp_path / "bundled", "", 1609459200)
+    assert f"These pages were last tested on {tested}. The test was carried out by {record['by']}." in text
+    assert "This statement was prepared on 1 January 2021" in text and tested != "1 January 2021"
+    own = statement_of(tmp_path / "own", '[site]\nlast_tested = 2027-06-30\ntested_by = "Access Audits Ltd"\n',
+                       1609459200)
+    assert "These pages were last tested on 30 June 2027. The test was carried out by Access Audits Ltd." in own
+    assert tested not in own
+
+
+def test_the_templates_record_of_their_test_is_no_older_than_their_last_change():
+    """tested.toml's date vouches for the templates as they are: a change to them (committed, or in the
+    working tree) after that date needs the browser tests run again and the date moved."""
+    import subprocess
+    import tomllib
+    from datetime import date
+
+    site = ROOT / "letter_templates" / "site"
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        pytest.skip("not a git checkout: the templates' history is not here")
+    tested = tomllib.loads((site / "tested.toml").read_text(encoding="utf-8"))["date"]
+    others = [str(site), f":(exclude){site / 'tested.toml'}"]
+    changed = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", *others],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    committed = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%cs", "--", *others],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    last_change = date.today() if changed else date.fromisoformat(committed) if committed else None
+    assert last_change is None or tested >= last_change, (
+        f"the site templates changed on {last_change}, after their last recorded accessibility test ({tested}): "
+        "run the browser tests (-m browser) and move the date in letter_templates/site/tested.toml")
+
+
+def test_pages_from_templates_with_no_record_of_a_test_say_so(tmp_path, runner):
+    import shutil
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "letter_templates" / "site", templates)
+    (templates / "tested.toml").unlink()
+    write_csv(tmp_path / "d.csv", as_text(ROWS))
+    result = runner.invoke(cli, ["site", "--decisions", str(tmp_path / "d.csv"), "--year", "2020", "--out",
+                                 str(tmp_path / "site"), "--templates", str(templates)])
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "site" / "accessibility.html").read_text(encoding="utf-8")
+    assert "have not been tested for accessibility since the templates they are made from last changed" in text
+    assert "last tested on" not in text
+    (templates / "tested.toml").write_text("date = 'soon'\n")
+    result = runner.invoke(cli, ["site", "--decisions", str(tmp_path / "d.csv"), "--year", "2020", "--out",
+                                 str(tmp_path / "site"), "--templates", str(templates)])
+    assert result.exit_code == 1 and "tested.toml must give the date of the last accessibility test" in result.output
+
+
+def test_a_test_without_its_date_is_refused(tmp_path, runner):
+    (tmp_path / "ombudsman.toml").write_text('[site]\ntested_by = "someone"\n')
+    result = runner.invoke(cli, ["site", "--config", str(tmp_path / "ombudsman.toml"), "--year", "2020"])
+    assert result.exit_code == 2 and "[site] tested_by needs last_tested" in result.output
+    (tmp_path / "ombudsman.toml").write_text('[site]\nlast_tested = "last week"\n')
+    result = runner.invoke(cli, ["site", "--config", str(tmp_path / "ombudsman.toml"), "--year", "2020"])
+    assert result.exit_code == 2 and "[site] last_tested must be the date of the test" in result.output
 
 
 def test_a_bad_site_setting_is_refused_by_name(tmp_path, runner):

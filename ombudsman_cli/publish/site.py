@@ -371,6 +371,7 @@ class _PagesWriter:
             "average_method": statistics.average_method, "few_cases": statistics.few_cases,
             "published": long_date(published) if published else None,
             "site": about.settings, "built": long_date(about.built), "wcag": wcag_version(about.built),
+            "tested": accessibility_test(template_folder, about.settings),
             "source": about.source, "source_sha256": about.source_sha256,
             "authority_columns": AUTHORITY_COLUMNS,
             "has_revisions": revisions is not None,
@@ -442,6 +443,32 @@ def build_date() -> date:
 
 #: The WCAG versions by the date the W3C published each: a statement claims none it could not have known.
 WCAG_VERSIONS = ((date(2023, 10, 5), "2.2"), (date(2018, 6, 5), "2.1"), (date(2008, 12, 11), "2.0"))
+
+
+#: Beside the page templates: when and by whom they were last tested for accessibility.
+TESTED_RECORD = "tested.toml"
+
+
+def accessibility_test(template_folder: Path, settings: SiteSettings) -> dict[str, str] | None:
+    """When the pages were last tested for accessibility and by whom, as the statement says it: the
+    ``[site]`` settings ``last_tested`` and ``tested_by`` (the publisher's own test), else the templates'
+    record (``tested.toml``: ``date``, ``by``); ``None`` when neither says."""
+    import tomllib
+
+    record: dict[str, Any] = {}
+    path = template_folder / TESTED_RECORD
+    if path.is_file():
+        try:
+            record = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SiteProblem(f"{path}: not valid TOML ({error}); it says when the templates were last tested "
+                              "for accessibility (date = 2026-07-01, by = \"who tested them\")") from None
+        if not isinstance(record.get("date"), date) or not isinstance(record.get("by"), str):
+            raise SiteProblem(f"{path} must give the date of the last accessibility test (date = 2026-07-01) and "
+                              "who did it (by = \"...\")")
+    if settings.last_tested is not None:
+        return {"date": long_date(settings.last_tested), "by": settings.tested_by or "us"}
+    return {"date": long_date(record["date"]), "by": record["by"]} if record else None
 
 
 def wcag_version(day: date) -> str:
