@@ -12,7 +12,8 @@ Which decisions count where, for business year Y (the one rule; the README state
 - A group's *councils counted* (:attr:`Averages.authorities`) are its authorities active at the end of Y
   (started on or before 31 March, not ended before it) and any other of its authorities with decisions
   dated in Y; an authority not active whose only figures in Y are compliance outcomes is in the sums but
-  not counted. England's count follows the same rule.
+  not counted, and its residents are not in the group's rate per 100,000 residents (they are its
+  successor's). England's count follows the same rule.
 - Decisions dated before an authority's start or after its end are its own all the same (``check`` warns
   about them at their rows); nothing is dropped or moved to a successor.
 """
@@ -431,9 +432,8 @@ def _year_statistics(
     for group in GROUP_LABELS:
         codes = [code for code, authority in members.items() if authority.group == group]
         if codes:
-            averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method,
-                                       sum(c in counted for c in codes))
-    national = _average("England", [(members[c], all_counts[c]) for c in members], average_method, len(counted))
+            averages[group] = _average(group, [(members[c], all_counts[c]) for c in codes], average_method, counted)
+    national = _average("England", [(members[c], all_counts[c]) for c in members], average_method, counted)
     # Two-tier areas are in both a county's and a district's population: no national rate per residents.
     national.upheld_per_100k = None
     national.population = 0
@@ -473,8 +473,10 @@ def _counts_by_authority(columns: RecordColumns, year: BusinessYear) -> dict[str
     return result
 
 
-def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod, counted: int) -> Averages:
-    """The group's (or England's) sums and rates over ``members``, of which ``counted`` are its councils."""
+def _average(name: str, members: list[tuple[Authority, Counts]], method: AverageMethod, counted: set[str]) -> Averages:
+    """The group's (or England's) sums and rates over ``members``; of them, the councils ``counted`` (GSS
+    codes) are its councils and its residents (an authority in the sums only for its compliance outcomes
+    has no residents in the year: an ended county's are its successor's)."""
     totals = Counts()
     for _, counts in members:
         totals.decisions += counts.decisions
@@ -483,13 +485,13 @@ def _average(name: str, members: list[tuple[Authority, Counts]], method: Average
         totals.compliance_outcomes += counts.compliance_outcomes
         totals.complied += counts.complied
         totals.satisfactory_remedies += counts.satisfactory_remedies
-    with_population = [(a, c) for a, c in members if a.population]
+    with_population = [(a, c) for a, c in members if a.population and a.code in counted]
     population = sum(a.population or 0 for a, _ in with_population)
     if method == "pooled":
         upheld_with_population = sum(c.upheld for _, c in with_population)
         return Averages(
             name,
-            counted,
+            sum(a.code in counted for a, _ in members),
             totals,
             population,
             totals.uphold_rate,
@@ -499,7 +501,7 @@ def _average(name: str, members: list[tuple[Authority, Counts]], method: Average
         )
     return Averages(
         name,
-        counted,
+        sum(a.code in counted for a, _ in members),
         totals,
         population,
         _mean(c.uphold_rate for _, c in members),

@@ -34,7 +34,7 @@ REGISTER = [
     ("Beta County Council", "E10000902", "CTY", 50_000, None, date(2020, 10, 31)),  # abolished mid-year
     ("Gamma County Council", "E10000903", "CTY", 40_000, None, date(2020, 3, 31)),  # ended the day before the year
     ("Delta County Council", "E10000904", "CTY", 60_000, date(2020, 10, 1), None),  # created mid-year
-    ("Epsilon County Council", "E10000905", "CTY", None, None, date(2020, 3, 31)),  # only a compliance outcome in the year
+    ("Epsilon County Council", "E10000905", "CTY", 80_000, None, date(2020, 3, 31)),  # only a compliance outcome in the year
     ("Zeta County Council", "E10000906", "CTY", 70_000, None, date(2019, 3, 31)),  # nothing in the year
     ("Eta County Council", "E10000907", "CTY", 30_000, None, None),  # active, no decision in the year
     ("Oneham District Council", "E07000901", "NMD", 20_000, None, None),
@@ -77,7 +77,8 @@ WARNED = {"B3", "G2", "G3", "D1", "T2"}  # dated after their authority's end or 
 #   County: upheld A1 A2 A5 B1 B3 D1 D2 = 7 of 12 investigated (A1-3,A5 B1-3 G2 G3 D1-3): 58.3% -> 58%
 #           complied A1 B1 G1 E1 = 4 of 6 outcomes (A1 A2 B1 G1 D2 E1): 66.7% -> 67%
 #           remedies A1 B1 D1 = 3 of 7 upheld: 42.9% -> 43%
-#           per 100,000: 7 upheld over Alpha+Beta+Gamma+Delta+Eta = 280,000 residents = 2.5
+#           per 100,000: 7 upheld over Alpha+Beta+Gamma+Delta+Eta = 280,000 residents = 2.5 (not Epsilon's
+#           80,000: not counted, its residents are its successor's)
 #           councils counted: active Alpha, Delta, Eta, and Beta, Gamma with decisions = 5 (not Epsilon, Zeta)
 #   District: upheld O1 T1 T2 = 3 of 4: 75%; complied 1 of 1; remedies 1 of 3; per 100,000: 3 / 30,000 = 10
 #   England: 20 decisions, 11 upheld of 18, 5 of 7 complied, 4 remedies of 11 upheld; 8 councils counted
@@ -160,7 +161,7 @@ def independent(register: list[tuple], rows: list[list], end_year: int) -> dict:
                                                              "compliance_outcomes", "complied", "satisfactory_remedies")}
         pooled = {**totals, **rates(totals), "authorities": sum(r["counted"] for _, r in members)}
         populations = {e[1]: e[3] for e in register}
-        peopled = [(code, r) for code, r in members if populations[code]]
+        peopled = [(code, r) for code, r in members if populations[code] and r["counted"]]
         pooled["upheld_per_100k"] = Fraction(sum(r["upheld"] for _, r in peopled) * 100_000,
                                              sum(populations[c] for c, _ in peopled))
         mean = {}
