@@ -14,13 +14,15 @@ import io
 import json
 import sqlite3
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
 import docx
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ombudsman_cli.cli import cli
 
@@ -162,8 +164,9 @@ def independent(register: list[tuple], rows: list[list], end_year: int) -> dict:
         pooled = {**totals, **rates(totals), "authorities": sum(r["counted"] for _, r in members)}
         populations = {e[1]: e[3] for e in register}
         peopled = [(code, r) for code, r in members if populations[code] and r["counted"]]
-        pooled["upheld_per_100k"] = Fraction(sum(r["upheld"] for _, r in peopled) * 100_000,
-                                             sum(populations[c] for c, _ in peopled))
+        residents = sum(populations[c] for c, _ in peopled)
+        pooled["upheld_per_100k"] = Fraction(sum(r["upheld"] for _, r in peopled) * 100_000, residents) \
+            if residents else None
         mean = {}
         for name in RATES:
             defined = [r[name] for _, r in (peopled if name == "upheld_per_100k" else members) if r[name] is not None]
@@ -402,3 +405,92 @@ def test_buckinghamshire_county_councils_decisions_after_its_end_are_in_the_coun
     assert data["national"]["decisions"] == len(BUCKS_ROWS)
     surrey = next(a for a in data["authorities"] if a["authority"] == "Surrey County Council")
     assert surrey["average_uphold_rate"] == 5 / 8 and surrey["average_compliance_rate"] == 4 / 5
+
+
+# -- any world: councils beginning and ending anywhere around three years -------------------------------
+
+BOUNDARIES = [None, date(2019, 3, 31), date(2019, 4, 1), date(2019, 10, 31), date(2020, 3, 31), date(2020, 4, 1),
+              date(2020, 9, 30), date(2021, 3, 31), date(2021, 4, 1)]
+OUTCOMES = [U, N, "Closed after initial enquiries", "Incomplete/Invalid", "Advice given",
+            "Referred back for local resolution"]
+
+
+@st.composite
+def worlds(draw):
+    """A register of up to eight authorities in two groups and none, each beginning and ending where it
+    likes, and decisions about them (a remedy and a compliance outcome only where upheld, as the contract
+    allows) over three business years."""
+    count = draw(st.integers(2, 8))
+    register = []
+    for number in range(count):
+        kind = draw(st.sampled_from(["CTY", "CTY", "NMD", "NMD", "COMB"]))
+        start, end = draw(st.sampled_from(BOUNDARIES)), draw(st.sampled_from(BOUNDARIES))
+        if start and end and end < start:
+            start, end = end, start
+        population = draw(st.one_of(st.none(), st.integers(1_000, 900_000)))
+        code = {"CTY": "E10", "NMD": "E07", "COMB": "E47"}[kind] + f"{900 + number:06d}"
+        register.append((f"Council {number} {kind}", code, kind, population, start, end))
+    rows = []
+    for number in range(draw(st.integers(1, 40))):
+        name = draw(st.sampled_from(register))[0]
+        decided = date(2019, 4, 1) + timedelta(days=draw(st.integers(0, 3 * 365)))
+        outcome = draw(st.sampled_from(OUTCOMES))
+        remedy = compliance = complied_on = ""
+        if outcome == U:
+            remedy = draw(st.sampled_from(["yes", "no", ""]))
+            compliance = draw(st.sampled_from([C, "not complied", ""]))
+            if compliance and draw(st.booleans()):
+                complied_on = decided + timedelta(days=draw(st.integers(0, 400)))
+        rows.append([f"R{number}", name, decided, outcome, remedy, compliance, complied_on])
+    return register, rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(world=worlds(), end_year=st.sampled_from([2020, 2021, 2022]), average=st.sampled_from(["pooled", "mean"]))
+def test_any_world_agrees_with_the_independent_computation(tmp_path_factory, world, end_year, average):
+    from ombudsman_cli.data.register import load_register
+    from ombudsman_cli.data.validation import load_decisions
+    from ombudsman_cli.stats import compute_statistics
+
+    register_rows, rows = world
+    folder = tmp_path_factory.mktemp("world")
+    register = load_register(register_csv(folder / "register.csv", register_rows))
+    decisions = load_decisions(write_csv(folder / "d.csv", as_text(rows)), register, today=date(2022, 7, 1))
+    assert not decisions.problems
+    statistics = compute_statistics(decisions, register, end_year, average, allow_no_decisions=True)
+    expected = independent(register_rows, rows, end_year)
+    got = {entry.authority.code: entry for entry in statistics.authorities}
+    assert set(got) == set(expected["authorities"])
+    for code, figures in expected["authorities"].items():
+        entry = got[code]
+        assert (entry.counts.decisions, entry.counts.investigated, entry.counts.upheld, entry.counts.compliance_outcomes,
+                entry.counts.complied, entry.counts.satisfactory_remedies) == tuple(
+            figures[k] for k in ("decisions", "investigated", "upheld", "compliance_outcomes", "complied",
+                                 "satisfactory_remedies")), code
+        assert entry.counted == figures["counted"], code
+        for name in RATES:
+            assert entry.rate(name) == figures[name], (code, name)
+    for group in [*GROUPS.values(), "England"]:
+        figures = statistics.national if group == "England" else statistics.averages.get(group)
+        wanted = expected["groups"][group]
+        if figures is None:  # no member at all in the year
+            assert not any(r["group"] == group for r in expected["authorities"].values())
+            continue
+        pooled = wanted["pooled"]
+        assert figures.authorities == pooled["authorities"], group
+        assert (figures.totals.decisions, figures.totals.upheld, figures.totals.investigated,
+                figures.totals.complied, figures.totals.compliance_outcomes,
+                figures.totals.satisfactory_remedies) == tuple(pooled[k] for k in (
+                    "decisions", "upheld", "investigated", "complied", "compliance_outcomes",
+                    "satisfactory_remedies")), group
+        rates = pooled if average == "pooled" else wanted["mean"]
+        for name in RATES:
+            if group == "England" and name == "upheld_per_100k":
+                assert figures.upheld_per_100k is None
+            else:
+                assert getattr(figures, name) == rates[name], (group, name)
+    # and every group's sums are England's, less the bodies with no group
+    for name in ("decisions", "upheld", "investigated", "complied", "compliance_outcomes"):
+        no_group = sum(getattr(e.counts, name) for e in statistics.authorities if e.authority.group is None)
+        assert sum(getattr(a.totals, name) for a in statistics.averages.values()) + no_group \
+            == getattr(statistics.national.totals, name)
