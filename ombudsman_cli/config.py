@@ -39,9 +39,13 @@ _KEYS: dict[str, dict[str, str]] = {
     "site": {"contact_email": "site.contact_email", "response_days": "site.response_days", "licence": "site.licence",
              "licence_url": "site.licence_url", "publisher": "site.publisher", "last_tested": "site.last_tested",
              "tested_by": "site.tested_by"},
+    # [bounces]: the mailbox the delivery reports come back to (Settings.bounces, a BouncesSettings).
+    "bounces": {"host": "bounces.host", "port": "bounces.port", "security": "bounces.security", "user": "bounces.user",
+                "auth": "bounces.auth", "password_command": "bounces.password_command", "folder": "bounces.folder"},
 }
 _PATHS = {"decisions", "authorities", "contacts", "letters_dir", "template", "site_dir", "email.template"}
 SECURITY = ("starttls", "ssl", "none")
+IMAP_SECURITY = ("ssl", "starttls")
 AUTH = ("password", "xoauth2")
 
 
@@ -69,6 +73,25 @@ class MailSettings:
     @property
     def default_port(self) -> int:
         return self.port or {"ssl": 465, "starttls": 587}.get(self.security, 25)
+
+
+@dataclass(frozen=True)
+class BouncesSettings:
+    """The mailbox where delivery reports and auto-replies arrive: the ``[bounces]`` section. IMAP over TLS;
+    the password, as for sending, never here: ``$OMBUDSMAN_IMAP_PASSWORD`` or ``password_command``."""
+
+    host: str | None = None
+    port: int | None = None
+    #: ``ssl`` (port 993) or ``starttls`` (143).
+    security: str = "ssl"
+    user: str | None = None
+    auth: str = "password"
+    password_command: str | None = None
+    folder: str = "INBOX"
+
+    @property
+    def default_port(self) -> int:
+        return self.port or (143 if self.security == "starttls" else 993)
 
 
 @dataclass(frozen=True)
@@ -117,6 +140,7 @@ class Settings:
     notes: tuple[MethodNote, ...] = ()
     email: MailSettings = field(default_factory=MailSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    bounces: BouncesSettings = field(default_factory=BouncesSettings)
 
     def letters_folder(self, year: int) -> Path:
         return Path(str(self.letters_dir).replace("{year}", str(year)))
@@ -150,7 +174,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
     values: dict[str, Any] = {"source": source}
-    sections: dict[str, dict[str, Any]] = {"email": {}, "site": {}}
+    sections: dict[str, dict[str, Any]] = {"email": {}, "site": {}, "bounces": {}}
     base = source.parent
     for section, body in data.items():
         if section == "notes":
@@ -161,9 +185,10 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                              "or [[notes]]")
         for key, value in body.items():
             name = _KEYS[section].get(key)
-            if section == "email" and key == "password":
-                raise UsageError(f"{source}: [email] password: a password never lives in the config file. Set "
-                                 "$OMBUDSMAN_SMTP_PASSWORD, or password_command = a command that prints it")
+            if section in ("email", "bounces") and key == "password":
+                variable = "OMBUDSMAN_SMTP_PASSWORD" if section == "email" else "OMBUDSMAN_IMAP_PASSWORD"
+                raise UsageError(f"{source}: [{section}] password: a password never lives in the config file. Set "
+                                 f"${variable}, or password_command = a command that prints it")
             if name is None:
                 raise UsageError(
                     f"{source}: unknown setting {key!r} in [{section}]; expected {', '.join(_KEYS[section])}"
@@ -179,7 +204,8 @@ def settings_from_dict(data: dict[str, Any], source: Path) -> Settings:
                          "2026-07-01)")
     known = {f.name for f in fields(Settings)}
     assert set(values) <= known
-    return replace(Settings(), **values, email=MailSettings(**sections["email"]), site=SiteSettings(**sections["site"]))
+    return replace(Settings(), **values, email=MailSettings(**sections["email"]), site=SiteSettings(**sections["site"]),
+                   bounces=BouncesSettings(**sections["bounces"]))
 
 
 # The statistics a method note may name (those of stats.RATE_NAMES; stats itself is not imported here).
@@ -238,7 +264,7 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
             return value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             raise UsageError(f"{where} must be the date of the test, such as 2026-07-01") from None
-    if name in ("few_cases", "jobs", "email.port", "site.response_days"):
+    if name in ("few_cases", "jobs", "email.port", "site.response_days", "bounces.port"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UsageError(f"{where} must be a whole number of at least 1")
         return value
@@ -248,7 +274,9 @@ def _convert(source: Path, section: str, key: str, name: str, value: Any, base: 
         return value
     if name == "email.security" and value not in SECURITY:
         raise UsageError(f"{where} must be one of {', '.join(map(repr, SECURITY))}")
-    if name == "email.auth" and value not in AUTH:
+    if name == "bounces.security" and value not in IMAP_SECURITY:
+        raise UsageError(f"{where} must be one of {', '.join(map(repr, IMAP_SECURITY))} (IMAP is read over TLS)")
+    if name in ("email.auth", "bounces.auth") and value not in AUTH:
         raise UsageError(f"{where} must be one of {', '.join(map(repr, AUTH))}")
     if name == "signatory_titles":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -120,6 +120,11 @@ class MailServerError(OmbudsmanError):
     """The mail server cannot be reached, or will not let us in; nothing was sent."""
 
 
+class MailboxProblem(OmbudsmanError):
+    """The mailbox the delivery reports are in cannot be read (refused login, no such folder, not a
+    mailbox); nothing was recorded."""
+
+
 class BadAddress(OmbudsmanError, ValueError):
     """An address that is not an email address; the message says what is wrong with it."""
 

@@ -11,6 +11,7 @@ import pytest
 
 from ombudsman_cli.cli import cli
 from ombudsman_cli.send import transports
+from ombudsman_cli.send.ledger import FINDINGS
 from ombudsman_cli.years import BusinessYear
 
 from .conftest import ROWS, as_text, write_csv
@@ -69,7 +70,7 @@ def send(runner, *extra):
 def ledger(folder: Path) -> list[dict[str, str]]:
     """The ledger's outcome rows. Each follows the ``sending`` row written just before its message was handed
     over (checked here, so that every outcome had its record on disk before the message went)."""
-    rows = all_ledger_rows(folder)
+    rows = [row for row in all_ledger_rows(folder) if row["outcome"] not in FINDINGS]  # reports' rows: their own
     outcomes = []
     for number, row in enumerate(rows):
         if row["outcome"] in ("sending", "test") and row["reply"] == "" and \

@@ -390,7 +390,7 @@ def test_no_message_shows_a_secret_even_an_unexpected_one():
 
 
 def test_a_password_command_still_running_at_ctrl_c_is_ended_with_its_group(tmp_path):
-    from ombudsman_cli.send.transports import read_secret
+    from ombudsman_cli.send.secrets import read_secret
 
     pid_file = tmp_path / "pid"
     settings = MailSettings(password_command=f"sleep 60 & echo $! > {pid_file}; wait")

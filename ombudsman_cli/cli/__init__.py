@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 
-from . import check, figures, letters, send, site  # noqa: F401 - each registers its commands on the group
+from . import check, delivery, figures, letters, send, site  # noqa: F401 - each registers its commands on the group
 from .base import cli
 
 __all__ = ["cli", "main"]

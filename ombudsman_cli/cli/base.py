@@ -11,7 +11,7 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -361,7 +361,7 @@ def cli() -> None:
     """
 
 
-def with_progress(show: bool, tasks: list[tuple[str, int]], work: Callable[..., Any]) -> Any:
+def with_progress(show: bool, tasks: Sequence[tuple[str, int | None]], work: Callable[..., Any]) -> Any:
     """``work`` given one callback a task (``advance(n)``): rich progress bars on a terminal; nothing on a pipe
     or in a scheduled job (the summary says it all), where each callback is ``None``."""
     if not (show and sys.stderr.isatty()):
@@ -371,3 +371,22 @@ def with_progress(show: bool, tasks: list[tuple[str, int]], work: Callable[..., 
     with Progress(transient=True, console=None) as bar:
         ids = [bar.add_task(label, total=total) for label, total in tasks]
         return work(*[lambda n, task=task: bar.advance(task, n) for task in ids])
+
+
+def letters_folder(settings: Settings, year: BusinessYear | None, letters_dir: Path | None) -> tuple[Path, BusinessYear]:
+    """The letters folder (``--letters``, else the config's for ``--year``) and its year (``--year``, else
+    the one its manifest holds)."""
+    from ..letters.manifest import read_manifest
+
+    if letters_dir is not None:
+        folder = letters_dir
+    elif year is not None:
+        folder = settings.letters_folder(year.end_year)
+    else:
+        raise UsageError("which letters? Pass --year (the letters folder comes from the config) or --letters DIR")
+    if year is None:
+        years = {row["year"] for row in read_manifest(folder)}
+        if len(years) != 1:
+            raise UsageError(f"{folder}: pass --year (its manifest has {'no year' if not years else 'several years'})")
+        year = BusinessYear(int(years.pop()))
+    return folder, year

@@ -25,6 +25,7 @@ from .base import (
     emit,
     find_authorities,
     format_option,
+    letters_folder,
     stderr,
     with_progress,
 )
@@ -54,10 +55,12 @@ from .base import (
 @click.option("--from", "sender", metavar="ADDRESS", help="From address [default: [email] from].")
 @format_option("summary", "table", "json")
 @click.option("--verbose", "-v", is_flag=True, help="A row for every message (as --format table).")
+@click.option("--status", is_flag=True, help="Send nothing: say what became of each council's letter (sent, delivered, "
+                                             "bounced, waiting), from the ledger and the reports 'bounces' read.")
 def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path | None, authority_names: tuple[str, ...],
          really_send: bool, to_self: str | None, limit: int | None, resend_names: tuple[str, ...], attach: str,
          rate: int | None, smtp_host: str | None, smtp_port: int | None, security: str | None, username: str | None,
-         sender: str | None, output_format: str, verbose: bool) -> None:
+         sender: str | None, output_format: str, verbose: bool, status: bool) -> None:
     """Email each council its letter: to the chief executive, copied to the link officer.
 
     Reads the letters folder and its manifest.csv (made by 'letters'). Without --send it is a dry run:
@@ -71,37 +74,38 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
       ombudsman send --year 2020                            dry run: read letters/2020/outbox/*.eml
       ombudsman send --year 2020 --send --to-self me@lgo.org.uk --limit 3   a proof to yourself
       ombudsman send --year 2020 --send                     the real thing, 30 a minute
+      ombudsman bounces --year 2020                         days later: who has it (--help)
+      ombudsman send --year 2020 --send                     again, after correcting the contacts
+
+    A council whose letter bounced is owed it: 'send --send' sends it again to the council's
+    addresses in the contacts file that do not have it (a corrected one), and says so.
 
     \b
     Examples:
       ombudsman send --year 2020 --authority Bassetlaw --attach both
       ombudsman send --year 2020 --send --resend Bassetlaw
+      ombudsman send --year 2020 --status                   sent, delivered, bounced, waiting
       OMBUDSMAN_SMTP_PASSWORD=... ombudsman send --year 2020 --send --format json
 
     Exit codes: 0 every message sent (or, in a dry run, written), 1 anything refused, deferred, of
-    unknown fate, without an address or changed since it was made, 2 a usage error, 130 Ctrl-C.
+    unknown fate, without an address, bounced with no other address, or changed since it was made,
+    2 a usage error, 130 Ctrl-C. With --status: 0 no letter bounced, 1 one did.
     """
     from ..data.register import load_register
-    from ..letters.manifest import read_manifest
     from ..locking import folder_lock
     from ..send.ledger import LEDGER_NAME, Ledger
     from ..send.plan import Attach, EmailTemplate, checked_mailbox, clear_outbox, outbox_folder, plan_sending
     from ..send.run import send_all
-    from ..send.transports import OutboxTransport, SmtpTransport, Transport, read_secret
+    from ..send.secrets import read_secret
+    from ..send.transports import OutboxTransport, SmtpTransport, Transport
     from ..templates import find_email_template
 
     settings = load_settings(config_path)
-    if letters_dir is not None:
-        folder = letters_dir
-    elif year is not None:
-        folder = settings.letters_folder(year.end_year)
-    else:
-        raise UsageError("which letters? Pass --year (the letters folder comes from the config) or --letters DIR")
-    if year is None:
-        years = {row["year"] for row in read_manifest(folder)}
-        if len(years) != 1:
-            raise UsageError(f"{folder}: pass --year (its manifest has {'no year' if not years else 'several years'})")
-        year = BusinessYear(int(years.pop()))
+    folder, year = letters_folder(settings, year, letters_dir)
+    if status:
+        from .delivery import print_deliveries
+
+        sys.exit(print_deliveries(folder, year, output_format == "json"))
     register = load_register(settings.authorities)
 
     def codes(names: tuple[str, ...], option: str) -> list[str]:
@@ -119,13 +123,23 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
     if to_self is not None:
         checked_mailbox(to_self, "--to-self")
     template = EmailTemplate(find_email_template(mail.template))
+    contacts = None
+    if settings.contacts is not None:  # read only if a letter bounced: its corrected addresses
+        from functools import cache
+
+        from ..data.contacts import load_contacts
+
+        contacts_path = settings.contacts
+        contacts = cache(lambda: load_contacts(contacts_path, register))
     with folder_lock(folder, "sending letters" if really_send else "a dry run of send"):
         plan = plan_sending(folder, year, template, mail, cast(Attach, attach), codes(authority_names, "--authority"),
-                            codes(resend_names, "--resend"), to_self)
+                            codes(resend_names, "--resend"), to_self, contacts)
         for outgoing in plan.ready:
             for entry in outgoing.before:
                 stderr(f"Resending to {outgoing.authority}: {entry.outcome} on {entry.time} "
                        f"(Message-ID {entry.message_id}) to {entry.to}.")
+            if outgoing.bounced:
+                stderr(_sending_again(outgoing))
         if really_send:
             transport: Transport = SmtpTransport(mail, read_secret(mail))
             ledger: Ledger | None = Ledger(folder)
@@ -164,6 +178,13 @@ def _print_report(report: SendReport, folder: Path, really_send: bool, every_mes
 
     def say(text: str) -> None:
         console.print(text, soft_wrap=True)  # one line, however long: easy to find, easy to copy
+
+    from ..send.delivery import bounce_reason
+
+    for authority, entries in plan.bounced_unanswered:
+        say(f"[red]Bounced, and the contacts give no address that does not have it: {shown(authority)}: "
+            + shown("; ".join(f"{e.recipient} ({bounce_reason(e)})" for e in entries))
+            + ". Correct the council's address in the contacts file, then run the same command again.[/]")
 
     title = (f"{'Sent' if really_send else 'Dry run: nothing was sent'} for {plan.year.label}"
              + (f" (a test: every message to {plan.to_self})" if plan.to_self else ""))
@@ -227,6 +248,21 @@ def _print_report(report: SendReport, folder: Path, really_send: bool, every_mes
             step = "Then --send --to-self YOUR_ADDRESS for a proof, then --send."
         say(f"{plural(written, 'message')} written to {folder / 'outbox'}: open "
             f"{'it' if written == 1 else 'them'} in a mail program to see exactly what will go. {shown(step)}")
+
+
+def _sending_again(outgoing: Any) -> str:
+    """What a message sent again after a bounce answers, and where its addresses come from."""
+    from ..send.delivery import bounce_reason
+
+    now = [a.lower() for a in outgoing.to + outgoing.cc]
+    bounced = "; ".join(f"{e.recipient} ({bounce_reason(e)})" for e in outgoing.bounced)
+    again = [e.recipient for e in outgoing.bounced if e.recipient.lower() in now]
+    text = (f"Sending again to {outgoing.authority}, whose letter bounced for {bounced}: now to "
+            f"{', '.join(outgoing.to + outgoing.cc)}, from {outgoing.addresses_from}.")
+    if again:
+        text += (f" {', '.join(again)} {'is' if len(again) == 1 else 'are'} still there, so tried again: correct the "
+                 "address there if it bounces again.")
+    return text
 
 
 def _summary(report: SendReport) -> str:

@@ -21,10 +21,17 @@ from typing import Any
 from ..data.addresses import split_addresses
 from ..errors import LedgerProblem
 from ..years import BusinessYear
+from .reports import Finding
 
 LEDGER_NAME = "send-log.csv"
-LEDGER_FIELDS = ("time", "year", "authority", "code", "file", "sha256", "attachments", "message_id", "to", "cc",
-                 "outcome", "reply", "refused")
+#: The columns of a ledger written before delivery reports were read back; such a ledger is read as it is,
+#: and its header is completed (the file replaced whole) the first time a row with the new columns is added.
+FIRST_FIELDS = ("time", "year", "authority", "code", "file", "sha256", "attachments", "message_id", "to", "cc",
+                "outcome", "reply", "refused")
+#: ``subject``: the message's; ``recipient``, ``status``, ``report_date``, ``report_id``: a finding's (what
+#: a delivery report said of one recipient: delivered, bounced, delayed or auto-reply; ``reply`` holds the
+#: server's words or the auto-reply's).
+LEDGER_FIELDS = (*FIRST_FIELDS, "subject", "recipient", "status", "report_date", "report_id")
 
 
 class Outcome(StrEnum):
@@ -49,6 +56,10 @@ class Outcome(StrEnum):
 
 #: Outcomes that leave nothing to put right.
 DONE = (Outcome.SENT, Outcome.TEST, Outcome.WRITTEN)
+#: What a delivery report can say of a recipient (its own rows of the ledger).
+FINDINGS = {finding.value for finding in Finding}
+#: A recipient's last word: a finding, or ``sent`` (handed over, no report since).
+SENT_AND_WAITING = "sent"
 
 
 @dataclass
@@ -82,9 +93,18 @@ class LedgerEntry:
     file: str = ""
     sha256: str = ""
     refused: str = ""
+    subject: str = ""
+    recipient: str = ""
+    status: str = ""
+    report_date: str = ""
+    report_id: str = ""
+
+    @property
+    def is_finding(self) -> bool:
+        return self.outcome in FINDINGS
 
 
-_OUTCOMES = {outcome.value for outcome in Outcome} - {Outcome.WRITTEN.value, Outcome.CHANGED.value}
+_OUTCOMES = ({outcome.value for outcome in Outcome} - {Outcome.WRITTEN.value, Outcome.CHANGED.value}) | FINDINGS
 _REFUSAL = re.compile(r"(?:^|;\s)([^\s;:]+@[^\s;:]+):\s(\d)\d\d")
 _CODE_LIKE = re.compile(r"^[A-Z]\d{8}$")
 
@@ -110,6 +130,29 @@ class CouncilLedger:
     #: The letters' SHA-256 as sent (``sent`` or ``unknown``).
     sent_sha256: set[str] = field(default_factory=set)
     damaged: list[DamagedLine] = field(default_factory=list)
+    #: What delivery reports said, in the ledger's order.
+    findings: list[LedgerEntry] = field(default_factory=list)
+    #: Each recipient's last word (lower-case address -> ``sent`` or a finding), and the entry that said it.
+    last_word: dict[str, tuple[str, LedgerEntry]] = field(default_factory=dict)
+    #: The recipients of the last message handed over (lower case).
+    last_recipients: list[str] = field(default_factory=list)
+
+    @property
+    def bounced(self) -> list[LedgerEntry]:
+        """The bounces not yet answered: recipients of the last message sent whose last word is a bounce
+        (a message sent since, to them or to others in their place, answers a bounce before it)."""
+        return [entry for address, (word, entry) in self.last_word.items()
+                if word == Finding.BOUNCED and address in self.last_recipients]
+
+    @property
+    def all_bounced(self) -> bool:
+        """Every recipient of the last message sent bounced."""
+        bounced = {entry.recipient.lower() for entry in self.bounced}
+        return bool(self.last_recipients) and set(self.last_recipients) <= bounced
+
+    def have(self) -> set[str]:
+        """Recipients who have the letter, or may (sent with no bounce since, delivered, auto-replied, delayed)."""
+        return {address for address, (word, _) in self.last_word.items() if word != Finding.BOUNCED}
 
     @property
     def done(self) -> bool:
@@ -151,7 +194,7 @@ class Ledger:
         damaged: list[DamagedLine] = []
         lines = text.splitlines()
         header = next(csv.reader([lines[0]]), []) if lines else []
-        known_header = header[:len(LEDGER_FIELDS)] == list(LEDGER_FIELDS)
+        known_header = header[:len(FIRST_FIELDS)] == list(FIRST_FIELDS)
         for number, line in enumerate(lines[1:] if known_header else lines, start=2 if known_header else 1):
             if not line.strip():
                 continue
@@ -159,7 +202,9 @@ class Ledger:
                 values = next(csv.reader([line]), [])
             except csv.Error:
                 values = []
-            row = dict(zip(header, values)) if known_header and len(values) == len(header) else None
+            # A row written before the ledger had its later columns is as good as one written after.
+            row = dict(zip(LEDGER_FIELDS, values)) if known_header and len(values) in (len(FIRST_FIELDS),
+                                                                                       len(LEDGER_FIELDS)) else None
             if row is None or row.get("outcome") not in _OUTCOMES or not _CODE_LIKE.match(row.get("code", "")):
                 codes = tuple(dict.fromkeys(v.strip() for v in (values or line.split(","))
                                             if _CODE_LIKE.match(v.strip())))
@@ -180,6 +225,31 @@ class Ledger:
                                 "sent cannot be recorded: nothing was sent, and no further message went. Put the "
                                 "ledger back, or move that away, then run the same command again.")
 
+    def _complete_header(self) -> None:
+        """A ledger written before its later columns has its header line completed, the file replaced whole
+        (written beside it, on disk, then renamed over it), so that every row reads under its header."""
+        try:
+            with self.path.open("rb") as handle:
+                first = handle.readline()
+        except FileNotFoundError:
+            return
+        old_header = ",".join(FIRST_FIELDS).encode()
+        if first.rstrip(b"\r\n").lstrip(b"\xef\xbb\xbf") != old_header:
+            return
+        data = self.path.read_bytes()
+        ending = first[len(first.rstrip(b"\r\n")):] or b"\n"
+        replacement = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        with replacement.open("wb") as handle:
+            handle.write(",".join(LEDGER_FIELDS).encode() + ending + data[len(first):])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(replacement, self.path)
+        descriptor = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
     def councils(self, year: BusinessYear) -> tuple[dict[str, CouncilLedger], list[DamagedLine]]:
         """What the ledger says of each council's letter for ``year`` (by GSS code), and its damaged lines:
         the file read once."""
@@ -190,6 +260,10 @@ class Ledger:
             if entry.year != str(year.end_year) or entry.outcome == Outcome.TEST:
                 continue
             council = found.setdefault(entry.code, CouncilLedger())
+            if entry.is_finding:
+                council.findings.append(entry)
+                council.last_word[entry.recipient.lower()] = (entry.outcome, entry)
+                continue
             key = (entry.code, entry.message_id)
             if entry.outcome == Outcome.SENDING:
                 pending[key] = entry
@@ -204,6 +278,7 @@ class Ledger:
                 for recipient in recipients:
                     if recipient.lower() in put_off:
                         council.owe(recipient)
+                _handed_over(council, entry, [r for r in recipients if r.lower() not in put_off])
             elif entry.outcome == Outcome.REFUSED:
                 council.final.append(entry)
                 council.settle(recipients)
@@ -212,7 +287,9 @@ class Ledger:
             council.final.append(replace(entry, outcome=Outcome.UNKNOWN,
                                          reply="the run stopped while handing this message over: it may have arrived"))
             council.sent_sha256.add(entry.sha256)
-            council.settle(split_addresses(entry.to) + split_addresses(entry.cc))
+            recipients = split_addresses(entry.to) + split_addresses(entry.cc)
+            council.settle(recipients)
+            _handed_over(council, entry, recipients)
         for line in damaged:
             for code in line.codes:
                 found.setdefault(code, CouncilLedger()).damaged.append(line)
@@ -226,6 +303,7 @@ class Ledger:
         record = buffer.getvalue().encode("utf-8")
         try:
             self._require_regular_file()
+            self._complete_header()
             descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 size = os.fstat(descriptor).st_size
@@ -251,6 +329,13 @@ class Ledger:
         if back != record:
             raise LedgerProblem(f"{self.path} did not read back what was written to it: sending stopped. Check the "
                                 "disk, then run the same command again.")
+
+
+def _handed_over(council: CouncilLedger, entry: LedgerEntry, recipients: list[str]) -> None:
+    """A message went to ``recipients``: their last word is ``sent`` until a report says more."""
+    council.last_recipients = [r.lower() for r in recipients]
+    for recipient in council.last_recipients:
+        council.last_word[recipient] = (SENT_AND_WAITING, entry)
 
 
 def _ends_with_newline(path: Path, size: int) -> bool:

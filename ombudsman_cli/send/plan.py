@@ -15,7 +15,7 @@ ledger (:mod:`ombudsman_cli.send.ledger`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
@@ -30,6 +30,7 @@ from ..data.addresses import check_address, format_mailbox, parse_mailbox, split
 from ..errors import AttachmentChanged, BadAddress, NothingToSend, TemplateProblem, UsageError, WrongFolder
 from ..folders import FolderKind, expect
 from ..letters.manifest import MANIFEST_NAME, file_sha256, read_manifest
+from ..models import Contact
 from ..templates import describe_failure, sandboxed_environment
 from ..years import BusinessYear, long_date
 from .ledger import LEDGER_NAME, CouncilLedger, DamagedLine, Ledger, LedgerEntry, Outcome
@@ -54,6 +55,10 @@ class Outgoing:
     message_id: str
     #: What was sent to this council before, when ``--resend`` sends it again.
     before: list[LedgerEntry] = field(default_factory=list)
+    #: The bounces this message answers (sent again to the council's addresses that do not have it).
+    bounced: list[LedgerEntry] = field(default_factory=list)
+    #: Where the addresses of a message sent again after a bounce come from.
+    addresses_from: str = ""
 
     @property
     def authority(self) -> str:
@@ -91,10 +96,13 @@ class SendPlan:
     changed_since_sent: list[str] = field(default_factory=list)
     #: Lines of the ledger that cannot be read (kept; the councils they name count as possibly sent).
     damaged_lines: list[DamagedLine] = field(default_factory=list)
+    #: (council, its bounces) where the contacts give no address that does not have the letter already.
+    bounced_unanswered: list[tuple[str, list[LedgerEntry]]] = field(default_factory=list)
 
     @property
     def problems(self) -> int:
-        return len(self.unaddressed) + len(self.bad_addresses) + len(self.changed) + len(self.missing_attachments)
+        return (len(self.unaddressed) + len(self.bad_addresses) + len(self.changed) + len(self.missing_attachments)
+                + len(self.bounced_unanswered))
 
 
 # -- planning ----------------------------------------------------------------------------------------
@@ -153,11 +161,17 @@ def plan_sending(
     codes: Sequence[str] = (),
     resend: Sequence[str] = (),
     to_self: str | None = None,
+    contacts: Callable[[], Mapping[str, Contact]] | None = None,
 ) -> SendPlan:
     """What a run would send from ``folder``: every letter in its manifest (or those of ``codes`` and
     ``resend``), less those already sent, refused or of unknown fate (unless in ``resend``), with each
     problem listed. Every message's subject and body are written here, so that a template error stops
-    the run before anything is sent."""
+    the run before anything is sent.
+
+    A council whose letter bounced (``ombudsman bounces`` recorded it) is owed it: it is sent again to
+    the council's addresses in ``contacts()`` (the contacts file as it is now, read only if a letter
+    bounced; without one, the manifest's) that do not have it, so a corrected address gets the letter
+    and an address that bounced is tried again only if the contacts still give it."""
     expect(folder, FolderKind.LETTERS, year.end_year, "--letters")
     rows = read_manifest(folder)
     if rows and not any(row["year"] == str(year.end_year) for row in rows):
@@ -185,13 +199,14 @@ def plan_sending(
         authority = row["authority"]
         record = before.get(row["code"])
         owed: list[str] | None = None
+        bounced = record.bounced if record is not None and row["code"] not in resend else []
         if record is not None and row["code"] not in resend:
             if record.sent_sha256 and row["sha256"] not in record.sent_sha256:
                 plan.changed_since_sent.append(authority)
-            if record.done:
+            if record.done and not bounced:
                 plan.done_before.append((authority, _last_word(record)))
                 continue
-            owed = [address.lower() for address in record.owed] if record.owed else None
+            owed = [address.lower() for address in record.owed] if record.owed and not bounced else None
         letter = folder / row["file"]
         if file_sha256(letter) != row["sha256"]:
             plan.changed.append(authority)
@@ -206,6 +221,16 @@ def plan_sending(
         except BadAddress as error:
             plan.bad_addresses.append((authority, str(error)))
             continue
+        addresses_from = ""
+        if bounced and record is not None:  # owed the letter: the council's addresses now, less those that have it
+            to, cc, addresses_from = _current_addresses(row, contacts, to, cc)
+            have = record.have()
+            to, cc = [a for a in to if a.lower() not in have], [a for a in cc if a.lower() not in have]
+            if not to and not cc:
+                plan.bounced_unanswered.append((authority, bounced))
+                continue
+            if not to:
+                to, cc = cc, []
         if not to:
             plan.unaddressed.append(authority)
             continue
@@ -221,11 +246,24 @@ def plan_sending(
             subject, to, cc = f"[TEST for {', '.join(to + cc)}] {subject}", [to_self], []
         plan.ready.append(Outgoing(row, to, cc, attachments, subject, body, html,
                                    message_id(year, row, sender, test=bool(to_self)),
-                                   record.final if record is not None else []))
+                                   record.final if record is not None and not bounced else [],
+                                   bounced, addresses_from))
     if attach != "docx" and plan.missing_attachments and not plan.ready and not any(r.get("pdf") for r in rows):
         raise NothingToSend(f"{folder} has no PDFs: run 'ombudsman letters --year {year.end_year} --pdf' first, or "
                             "send the Word letters with --attach docx")
     return plan
+
+
+def _current_addresses(row: dict[str, str], contacts: Callable[[], Mapping[str, Contact]] | None, to: list[str],
+                       cc: list[str]) -> tuple[list[str], list[str], str]:
+    """The council's addresses as the contacts file gives them now (the manifest's, ``to`` and ``cc``,
+    without one), and where they came from."""
+    if contacts is None:
+        return to, cc, "the letters' manifest (no contacts file is set: [files] contacts)"
+    contact = contacts().get(row["code"])
+    if contact is None:
+        return [], [], "the contacts file, which no longer has this council"
+    return split_addresses(contact.email), split_addresses(contact.link_officer_email), "the contacts file"
 
 
 def checked_mailbox(value: str | None, option: str) -> tuple[str, str]:

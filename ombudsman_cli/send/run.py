@@ -59,7 +59,8 @@ class SendReport:
             "messages": [
                 {"authority": o.authority, "code": o.code, "to": o.to, "cc": o.cc,
                  "attachments": [a.name for a in o.attachments], "bytes": size, "message_id": o.message_id,
-                 "outcome": d.outcome, "reply": d.reply, "refused": d.refused}
+                 "outcome": d.outcome, "reply": d.reply, "refused": d.refused,
+                 "answers_bounces": [{"recipient": e.recipient, "status": e.status, "reason": e.reply} for e in o.bounced]}
                 for o, d, size in self.deliveries
             ],
             "counts": {k: self.count(k) for k in (Outcome.SENT, Outcome.REFUSED, Outcome.DEFERRED, Outcome.UNKNOWN, Outcome.TEST, Outcome.WRITTEN)},
@@ -72,6 +73,9 @@ class SendReport:
                             for a, e in plan.done_before],
             "waiting": [{"authority": a, "recipients": r} for a, r in self.waiting],
             "changed_since_sent": plan.changed_since_sent,
+            "bounced_unanswered": [{"authority": a, "bounces": [{"recipient": e.recipient, "status": e.status,
+                                                                  "reason": e.reply} for e in entries]}
+                                   for a, entries in plan.bounced_unanswered],
             "damaged_ledger_lines": [{"line": d.line, "text": d.text, "codes": list(d.codes)} for d in plan.damaged_lines],
             "interrupted": self.interrupted,
             "stopped": self.stopped,
@@ -155,6 +159,7 @@ def _ledger_row(year: BusinessYear, outgoing: Outgoing, delivery: Delivery) -> d
         "outcome": delivery.outcome,
         "reply": delivery.reply,
         "refused": "; ".join(f"{address}: {reply}" for address, reply in delivery.refused.items()),
+        "subject": outgoing.subject,
     }
 
 

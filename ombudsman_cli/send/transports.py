@@ -14,71 +14,28 @@ and is never printed, logged or written.
 from __future__ import annotations
 
 import base64
-import contextlib
-import os
 import re
-import signal
 import smtplib
 import ssl
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from ..config import MailSettings
-from ..errors import MailServerError, UsageError, hide_secret
+from ..errors import MailServerError, UsageError
 from .ledger import Delivery, Outcome
 from .plan import Outgoing
-
-PASSWORD_VARIABLE = "OMBUDSMAN_SMTP_PASSWORD"
+from .secrets import PASSWORD_VARIABLE
 
 
 def _never() -> bool:
     return False
+
+
 #: Seconds to wait before each retry of a message the server deferred (4xx).
 RETRY_DELAYS = (5.0, 30.0, 120.0)
 
-
-
-def read_secret(settings: MailSettings) -> str | None:
-    """The password (or OAuth token): ``$OMBUDSMAN_SMTP_PASSWORD``, else the output of the
-    ``password_command`` (as msmtp's ``passwordeval``), else none."""
-    secret = os.environ.get(PASSWORD_VARIABLE)
-    if secret:
-        hide_secret(secret)
-        return secret
-    if settings.password_command:
-        returncode, output = _run_password_command(settings.password_command)
-        if returncode != 0:
-            # Its output is not shown: it may hold part of the secret.
-            raise UsageError(f"[email] password_command failed (exit {returncode}); run it yourself to see why")
-        secret = output.decode("utf-8", "replace").rstrip("\r\n")
-        if not secret:
-            raise UsageError("[email] password_command printed nothing")
-        hide_secret(secret)
-        return secret
-    return None
-
-
-def _run_password_command(command: str) -> tuple[int, bytes]:
-    """Run ``command`` in a process group of its own, so that Ctrl-C, SIGTERM or a time-out ends it with
-    everything it started (a password manager's agent, a prompt), never leaving them behind."""
-    try:
-        process = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, start_new_session=True)
-    except OSError as error:
-        raise UsageError(f"[email] password_command could not be run ({type(error).__name__})") from None
-    try:
-        output, _ = process.communicate(timeout=60)
-    except BaseException as error:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        if isinstance(error, subprocess.TimeoutExpired):
-            raise UsageError("[email] password_command did not finish in 60 seconds") from None
-        raise
-    return process.returncode, output
 
 
 class Transport(Protocol):
