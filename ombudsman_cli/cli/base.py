@@ -122,6 +122,15 @@ input_options = _options(
     click.option("--authorities", "authorities_path", type=click.Path(path_type=Path),
                  help="Your own register of authorities instead of the bundled one (see README)."),
 )
+#: What the commands that work on a letters folder (send, bounces) are told: the config, the year, the folder.
+letters_folder_options = _options(
+    click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                 envvar="OMBUDSMAN_CONFIG", help="Settings file [default: ./ombudsman.toml if present]."),
+    click.option("--year", type=BusinessYearType(), help="Business year of the letters: 2020, 2019/20 or 2019-20."),
+    click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path),
+                 help="The letters folder, with its manifest.csv and send-log.csv [default: [files] letters in the "
+                      "config, for the year]."),
+)
 year_option = click.option("--year", type=BusinessYearType(),
                            help="Business year: 2020, 2019/20 or 2019-20 all mean 1 April 2019 to 31 March 2020.")
 skip_invalid_option = click.option(

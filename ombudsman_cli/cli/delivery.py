@@ -10,18 +10,14 @@ import click
 
 from ..config import Settings, load_settings
 from ..years import BusinessYear
-from .base import BusinessYearType, cli, emit, format_option, letters_folder, with_progress
+from .base import cli, emit, format_option, letters_folder, letters_folder_options, with_progress
 
 if TYPE_CHECKING:
     from ..send.delivery import CouncilDelivery, ReadBack
 
 
 @cli.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="OMBUDSMAN_CONFIG",
-              help="Settings file [default: ./ombudsman.toml if present].")
-@click.option("--year", type=BusinessYearType(), help="Business year of the letters: 2020, 2019/20 or 2019-20.")
-@click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The letters folder, whose send-log.csv records what was sent [default: [files] letters].")
+@letters_folder_options
 @click.option("--mailbox", "mailbox_path", type=click.Path(path_type=Path),
               help="An mbox file or a Maildir folder to read, instead of the [bounces] IMAP mailbox.")
 @format_option("text", "json")

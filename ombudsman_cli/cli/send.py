@@ -20,23 +20,19 @@ if TYPE_CHECKING:
 from .base import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
-    BusinessYearType,
     cli,
     emit,
     find_authorities,
     format_option,
     letters_folder,
+    letters_folder_options,
     stderr,
     with_progress,
 )
 
 
 @cli.command()
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="OMBUDSMAN_CONFIG",
-              help="Settings file [default: ./ombudsman.toml if present].")
-@click.option("--year", type=BusinessYearType(), help="Business year of the letters: 2020, 2019/20 or 2019-20.")
-@click.option("--letters", "letters_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="The letters folder [default: [files] letters in the config, for the year].")
+@letters_folder_options
 @click.option("--authority", "authority_names", multiple=True, metavar="NAME",
               help="Only this council (name, other name or GSS code); repeatable.")
 @click.option("--send", "really_send", is_flag=True, help="Send for real. Without it, a dry run: nothing leaves.")
