@@ -194,3 +194,53 @@ def test_unwritable_output_is_a_clear_error_not_a_traceback(runner, tmp_path):
                                  "--output", "afile/stats.json"])
     assert result.exit_code == 1 and "afile" in result.output and "Check the path" in result.output
     assert isinstance(result.exception, SystemExit)  # handled, not an OSError traceback
+
+
+# -- issue 33: the command line reads right ----------------------------------------------------------------
+
+def test_the_top_level_help_gives_each_command_a_whole_sentence(runner):
+    result = runner.invoke(cli, ["--help"], terminal_width=80)
+    commands = result.output.split("Commands:\n", 1)[1].splitlines()
+    assert len(commands) == 8
+    for line in commands:
+        assert line.rstrip().endswith(".") and "..." not in line, line
+        assert len(line) <= 80
+
+
+def test_option_help_shows_formats_and_defaults_as_a_person_reads_them(runner):
+    letters = runner.invoke(cli, ["letters", "--help"]).output
+    assert "--letter-date YYYY-MM-DD" in letters and "%Y" not in letters
+    send = " ".join(runner.invoke(cli, ["send", "--help"], terminal_width=200).output.split())
+    assert "--security [starttls|ssl|none] starttls (port 587), ssl (465) or none [default: [email] security, else " \
+           "starttls]." in send
+    assert "copied to the link officer." not in send and "the monitoring officer" in send
+
+
+def test_check_lists_the_councils_with_few_decisions_with_their_counts(runner, tmp_path):
+    rows = [[f"A{n}", "Adur District Council", "01/06/2019", "Upheld", "", "", ""] for n in range(3)] + \
+           [["B1", "Bassetlaw District Council", "01/06/2019", "Upheld", "", "", ""]]
+    path = write_csv(tmp_path / "d.csv", rows)
+    result = runner.invoke(cli, ["check", "--decisions", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = lines.index("Councils with few decisions in a year (their rates rest on few cases): 2")
+    assert lines[start + 1:start + 3] == ["  Adur District Council: 3 decisions in 2019/20",
+                                          "  Bassetlaw District Council: 1 decision in 2019/20"]
+    assert "Warnings in" not in result.output  # no grid with an empty Row column
+    data = json.loads(runner.invoke(cli, ["check", "--decisions", str(path), "--format", "json"]).stdout)
+    adur = next(w for w in data["warnings"] if w["value"] == "Adur District Council")
+    assert (adur["kind"], adur["expected"], adur["row"], adur["year"]) == ("council", "3", None, 2020)
+
+
+def test_letters_with_pdfs_say_how_far_they_are_in_a_log(runner, tmp_path, fake_soffice):
+    path = write_csv(tmp_path / "d.csv", as_text(GOOD))
+    result = runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--out", str(tmp_path / "out"),
+                                 "--letter-date", "2020-07-22", "--pdf", "--authority", "Bassetlaw",
+                                 "--authority", "Adur"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()  # standard error is not a terminal here, as in a scheduled job
+    assert any(line.startswith("Letters: 2 of 2 (") for line in lines)
+    assert any(line.startswith("PDF: 2 of 2 (") and line.endswith(" s)") for line in lines)
+    quiet = runner.invoke(cli, ["letters", "--decisions", str(path), "--year", "2020", "--out", str(tmp_path / "o2"),
+                                "--letter-date", "2020-07-22", "--format", "json", "--authority", "Adur"])
+    assert "Letters:" not in quiet.stderr  # JSON for a script: no progress lines

@@ -371,15 +371,41 @@ def cli() -> None:
 
 
 def with_progress(show: bool, tasks: Sequence[tuple[str, int | None]], work: Callable[..., Any]) -> Any:
-    """``work`` given one callback a task (``advance(n)``): rich progress bars on a terminal; nothing on a pipe
-    or in a scheduled job (the summary says it all), where each callback is ``None``."""
-    if not (show and sys.stderr.isatty()):
+    """``work`` given one callback a task (``advance(n)``): rich progress bars on a terminal; in a scheduled
+    job's log (standard error not a terminal), a line now and then, as tools under cron write them; with
+    ``show`` off (JSON for a script), nothing, and each callback is ``None``."""
+    if not show:
         return work(*[None] * len(tasks))
+    if not sys.stderr.isatty():
+        return work(*[_ProgressLines(label, total) for label, total in tasks])
     from rich.progress import Progress
 
     with Progress(transient=True, console=None) as bar:
         ids = [bar.add_task(label, total=total) for label, total in tasks]
         return work(*[lambda n, task=task: bar.advance(task, n) for task in ids])
+
+
+class _ProgressLines:
+    """Progress for a log: a line for each batch (``advance`` by more than one; batches a second apart at
+    most), at the end, and every :attr:`EVERY` seconds of a long task ("PDF: 200 of 343 (24 s)")."""
+
+    EVERY = 10.0
+
+    def __init__(self, label: str, total: int | None) -> None:
+        import time
+
+        self.label, self.total, self.done = label, total, 0
+        self.clock = time.monotonic
+        self.started = self.said = self.clock()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        now = self.clock()
+        finished = self.total is not None and self.done >= self.total
+        if finished or now - self.said >= (1.0 if n > 1 else self.EVERY):
+            self.said = now
+            of = f" of {self.total:,}" if self.total is not None else ""
+            click.echo(f"{self.label}: {self.done:,}{of} ({now - self.started:,.0f} s)", err=True)
 
 
 def letters_folder(settings: Settings, year: BusinessYear | None, letters_dir: Path | None) -> tuple[Path, BusinessYear]:

@@ -28,7 +28,7 @@ from .base import (
               help="Problems and warnings listed in the table (json lists all).")
 def check(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
           authorities_path: Path | None, year: BusinessYear | None, output_format: str, limit: int) -> None:
-    """Check the decisions export and list every problem by row and column.
+    """Check the decisions export: every problem, by row and column.
 
     Exits 1 if any row has a problem (an unknown authority, an outcome outside the six, a date that
     cannot be read or does not exist, a repeated reference, ...); warnings do not change the exit code.

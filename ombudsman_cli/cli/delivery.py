@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 @format_option("text", "json")
 def bounces(config_path: Path | None, year: BusinessYear | None, letters_dir: Path | None, mailbox_path: Path | None,
             output_format: str) -> None:
-    """Read the replies to the letters: who has the letter, and who does not.
+    """Read the replies: who has the letter, and who does not.
 
     Reads the sender's mailbox (the [bounces] IMAP folder, or --mailbox FILE) without changing it: no
     message is deleted, moved or marked as read. Each delivery report about a letter of the year is

@@ -47,7 +47,9 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
           authorities_path: Path | None, year: BusinessYear | None, group: str | None,
           authority_names: tuple[str, ...], sort_field: str, average: str | None, output_format: str,
           output: Path | None, skip_invalid: bool) -> None:
-    """Show each council's uphold, compliance and satisfactory remedy rates for a business year.
+    """Show each council's rates beside its group's averages.
+
+    The uphold, compliance and satisfactory remedy rates for a business year.
 
     Each rate is shown with the number it is out of and beside the average of similar authorities
     (its comparison group); then the group averages and the figures for England.
@@ -108,7 +110,9 @@ def stats(config_path: Path | None, decisions_path: Path | None, sheet: str | No
 def export(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
            authorities_path: Path | None, year: BusinessYear | None, average: str | None, output_format: str,
            output: Path | None, skip_invalid: bool) -> None:
-    """Export every authority's published figures for the "Your council's performance" map.
+    """Export the published figures for the public map.
+
+    Every authority's figures for the "Your council's performance" map, keyed by GSS code.
 
     One record per authority, keyed by GSS code: the three rates with their counts, the averages of
     similar authorities, upheld decisions per 100,000 residents, and the trend over three years.
@@ -160,7 +164,7 @@ def _sorted(entries: list[Any], field: str) -> list[Any]:
 def compare(config_path: Path | None, decisions_path: Path | None, sheet: str | None,
             authorities_path: Path | None, year: BusinessYear | None, published_path: Path, average: str | None,
             output_format: str, skip_invalid: bool) -> None:
-    """List every figure that changed since the year's figures were published.
+    """List every figure that changed since the year was published.
 
     Decisions are corrected after publication. The figures now (from the export, as 'export' gives them)
     against the site's own download of the year as published: each changed figure with its council, the

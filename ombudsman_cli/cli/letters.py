@@ -42,7 +42,7 @@ from .base import (
               help="Word template [default: letter_templates/annual-review-letter-<year>.docx, else the generic one].")
 @click.option("--contacts", "contacts_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Contacts file (authority, title, forename, surname, job_title, email).")
-@click.option("--letter-date", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--letter-date", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
               help="Date printed on the letters, ISO (2020-07-22) [default: [letters] dates in the config, else today].")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each letter (needs LibreOffice).")
 @jobs_option
@@ -59,7 +59,7 @@ def letters(config_path: Path | None, decisions_path: Path | None, sheet: str | 
             letter_date: Any, pdf: bool, jobs: int | None, chart: bool | None, other_bodies: bool | None,
             average: str | None,
             output_format: str, skip_invalid: bool) -> None:
-    """Write one Word letter per council for a business year, and a manifest.csv beside them.
+    """Write one Word letter per council for a business year.
 
     Every council active in the year that belongs to a comparison group gets a letter named after it
     (bassetlaw-district-council.docx). Files are written whole or not at all; the manifest lists each

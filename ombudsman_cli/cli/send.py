@@ -45,7 +45,8 @@ from .base import (
 @click.option("--rate", type=click.IntRange(min=0), help="Messages a minute; 0: unpaced [default: [email] rate, else 30].")
 @click.option("--smtp-host", help="Mail server [default: [email] host].")
 @click.option("--smtp-port", type=click.IntRange(min=1, max=65535), help="Its port [default: [email] port, else by --security].")
-@click.option("--security", type=click.Choice(SECURITY), help="starttls (port 587), ssl (465) or none [default: starttls].")
+@click.option("--security", type=click.Choice(SECURITY),
+              help="starttls (port 587), ssl (465) or none [default: [email] security, else starttls].")
 @click.option("--username", help="Login name [default: [email] username]. The password: $OMBUDSMAN_SMTP_PASSWORD "
                                  "or [email] password_command.")
 @click.option("--from", "sender", metavar="ADDRESS", help="From address [default: [email] from].")
@@ -57,7 +58,10 @@ def send(config_path: Path | None, year: BusinessYear | None, letters_dir: Path 
          really_send: bool, to_self: str | None, limit: int | None, resend_names: tuple[str, ...], attach: str,
          rate: int | None, smtp_host: str | None, smtp_port: int | None, security: str | None, username: str | None,
          sender: str | None, output_format: str, verbose: bool, status: bool) -> None:
-    """Email each council its letter: to the chief executive, copied to the link officer.
+    """Email each council its letter (a dry run until --send).
+
+    To the chief executive, copied to the addresses in the contacts file's cc column (the link officer,
+    and the monitoring officer where it gives one).
 
     Reads the letters folder and its manifest.csv (made by 'letters'). Without --send it is a dry run:
     every message is written as an .eml file into outbox/ beside the letters, to open in a mail program,

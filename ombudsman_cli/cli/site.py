@@ -48,7 +48,9 @@ def site(config_path: Path | None, decisions_path: Path | None, sheet: str | Non
          year: BusinessYear | None, out_dir: Path | None, letters_dir: Path | None, templates_dir: Path | None,
          jobs: int | None, serve: bool, port: int, published_path: Path | None, average: str | None,
          output_format: str, skip_invalid: bool) -> None:
-    """Publish the year as a static website: every council's figures and its letter, HTML first.
+    """Publish the year as a static website.
+
+    Every council's figures and its letter, HTML first.
 
     The same statistics as 'stats', and the letters folder made by 'letters' (with --pdf for PDFs to
     download): a home page of every council, a page for each (its rates beside the averages, as words,

@@ -96,6 +96,10 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     for outcome, n in summary["outcomes"].items():
         outcomes.add_row(outcome, f"{n:,}")
     console.print(outcomes)
+    from ..data.validation import COUNCIL
+
+    few = [w for w in warnings if w.kind == COUNCIL]
+    warnings = [w for w in warnings if w.kind != COUNCIL]
     for title, items, style in (("Problems", problems, "red"), ("Warnings", warnings, "yellow")):
         if not items:
             continue
@@ -111,6 +115,15 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
         console.print(table)
         if len(items) > limit:
             console.print(f"  ... and {len(items) - limit:,} more {title.lower()} (--format json lists all)")
+    if few:
+        console.print(f"[bold yellow]Councils with few decisions in a year (their rates rest on few cases): "
+                      f"{len(few):,}[/]")
+        for warning in few[:limit]:
+            count = int(warning.expected or 0)
+            year = BusinessYear(warning.year).label if warning.year else ""
+            console.print(f"  {shown(warning.value or '')}: {plural(count, 'decision')} in {year}", soft_wrap=True)
+        if len(few) > limit:
+            console.print(f"  ... and {len(few) - limit:,} more (--format json lists all)")
     from ..data.validation import ROW
 
     whole = sum(1 for p in problems if p.kind != ROW)

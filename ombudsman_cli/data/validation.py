@@ -84,6 +84,8 @@ _SUGGESTION_LIMIT = 10_000
 #: What a :class:`Problem` is about: one row (``--skip-invalid`` can leave it out), a whole column or
 #: the whole file (no row can be left out to mend it).
 ROW, COLUMN, FILE = "row", "column", "file"
+#: A warning about a council as a whole (fewer decisions in a year than few_cases): no row of its own.
+COUNCIL = "council"
 _REMEDY_EXPECTED = "yes or no"
 _COMPLIANCE_EXPECTED = "complied, not complied, or blank while not yet known"
 
@@ -116,7 +118,7 @@ class Problem:
     expected: str | None = None
     #: The business year a warning is about, so that ``check --year`` lists only that year's.
     year: int | None = None
-    #: :data:`ROW`, :data:`COLUMN` or :data:`FILE`.
+    #: :data:`ROW`, :data:`COLUMN`, :data:`FILE` or (a warning) :data:`COUNCIL`.
     kind: str = ROW
 
     def describe(self) -> str:
@@ -630,7 +632,7 @@ class _Validator:
                         self.table.path, None, self.header("authority"), authority,
                         f"has only {count} decision{'s' if count != 1 else ''} in "
                         f"{BusinessYear(year).label}; its rates rest on very few cases",
-                        year=year,
+                        year=year, kind=COUNCIL, expected=str(count),
                     )
                 )
 
