@@ -337,10 +337,16 @@ def _rate_section(document: docx.Document, heading: str, variable: str, lines: d
     basis = f"Statistics are based on a total of {{{{ {variable}.based_on }}}} for the period between "
     followed = bool(lines.get("after")) and not generic
     if generic:
-        _kept(document.add_paragraph(f"{lines['rate']}{{% if {variable}.has_average %}} {average}{{% endif %}}"
+        # The rate first, then its counts in words ("We upheld 4 of the 6 complaints we investigated."); on
+        # fewer than three cases the words alone ("We did not uphold either of the 2 ..."), no percentage.
+        # A rate that is not exactly 100% (or 0%) reads "over 99%" ("under 1%").
+        average = average.replace(f"{variable}.average", f"{variable}.average_shown")
+        rate = lines["rate"].replace(f"{variable}.percent", f"{variable}.percent_shown")
+        _kept(document.add_paragraph(f"{{% if {variable}.few %}}{{{{ {variable}.in_words }}}}{{% else %}}{rate}"
+                                     f"{{% endif %}}{{% if {variable}.has_average %}} {average}{{% endif %}}"
                                      f"{_expected_range(variable)}"
                                      f"{{% if {variable}.small %}} {caution}{{% endif %}}{lines.get('inline', '')}"))
-        count = f"{lines['count']} " if "count" in lines else ""
+        count = f"{{% if not {variable}.few %}}{{{{ {variable}.in_words }}}} {{% endif %}}"
         _kept(document.add_paragraph(f"{count}{basis}{{{{ period_between }}}}."), last=not followed)
         _tag(document, "else")
         _kept(document.add_paragraph(lines["undefined"]), last=not followed)
@@ -386,7 +392,7 @@ def _statistics_page(document: docx.Document, generic: bool) -> None:
         "rate": "{{ upheld.percent }} of complaints we investigated were upheld.",
         "undefined": "We did not complete a detailed investigation of any complaint about your authority in "
                      "this period, so there is no uphold rate to report.",
-        "count": "We upheld {{ upheld.count }} of {{ upheld.based_on }}." if generic else "{{ upheld.decisions }}",
+        "count": "{{ upheld.decisions }}",  # the 2020 letter's line; the generic letter says upheld.in_words
     }, generic)
     _rate_section(document, "Compliance with Ombudsman recommendations", "compliance", {
         "rate": "In {{ compliance.percent }} of cases we were satisfied the authority had successfully "
@@ -406,8 +412,7 @@ def _statistics_page(document: docx.Document, generic: bool) -> None:
                 "remedy before the complaint reached the Ombudsman.",
         "undefined": "We did not uphold any complaint about your authority in this period, so there is no "
                      "satisfactory remedy rate to report.",
-        "count": ("The authority had provided a satisfactory remedy in {{ remedy.count }} of {{ remedy.based_on }}."
-                  if generic else "{{ remedy.decisions }}"),
+        "count": "{{ remedy.decisions }}",
     }, generic)
 
 
@@ -530,7 +535,8 @@ def _chart(document: docx.Document) -> None:
     sys.path.insert(0, str(HERE.parent))
     from ombudsman_cli.letters.chart import CONTENT_TYPE, RELATIONSHIP, chart_xml
 
-    sample = {"rows": [{"label": label, "yours_percent": 50, "average_percent": 45} for label in
+    sample = {"rows": [{"label": label, "yours_percent": 50, "average_percent": 45, "yours": "50%", "average": "45%"}
+                       for label in
                        ("Complaints upheld", "Compliance with recommendations",
                         "Satisfactory remedy provided by the authority")]}
     part = Part(PackURI("/word/charts/chart1.xml"), CONTENT_TYPE, chart_xml(sample), document.part.package)

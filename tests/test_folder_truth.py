@@ -287,7 +287,7 @@ def _template_with(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize("tag, words", [
-    ("{{ upheld.percnt }}", "upheld.percnt (upheld has: average, based_on"),
+    ("{{ upheld.percnt }}", "upheld.percnt (upheld has: average, average_shown, based_on"),
     ("{% for row in chart.rows %}{{ row.lable }}{% endfor %}",
      "row.lable (row has: average, average_percent, label, yours, yours_percent)"),
     ("{{ trend.rows[0].lastyear }}", "trend.rows[0].lastyear"),

@@ -366,10 +366,15 @@ def test_the_generic_letter_words_its_counts_as_sentences(statistics):
     """Issue 18: no bare "2 upheld decisions" line, and the period read "between ... and ..."."""
     page = generic_page(statistics, BASSETLAW)
     between = "for the period between 1 April 2019 and 31 March 2020."
-    assert "We upheld 2 of 3 detailed investigations." in page
+    # Issue 33: the counts in words; fewer than three cases said in words, not as a percentage first.
+    assert "We upheld 2 of the 3 complaints we investigated." in page
+    assert "67% of complaints we investigated were upheld." in page
     assert f"Statistics are based on a total of 3 detailed investigations {between}" in page
+    assert "Your authority did not comply with our recommendations in the one case we recorded." in page
+    assert not [line for line in page if line.startswith("In 0% of cases")]
     assert f"Statistics are based on a total of 1 compliance outcome {between}" in page
-    assert "The authority had provided a satisfactory remedy in 1 of 2 upheld decisions." in page
+    assert ("Your authority had put things right before the complaint reached us in 1 of the 2 upheld cases."
+            in page) and not [line for line in page if line.startswith("In 50% of upheld cases")]
     assert f"Statistics are based on a total of 2 upheld decisions {between}" in page
     assert not [line for line in page if re.fullmatch(r"\d+ (upheld|satisfactory remedy) decisions?", line)]
     assert not [line for line in page if " to 31 March" in line]

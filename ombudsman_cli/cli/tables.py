@@ -57,9 +57,9 @@ def shown(text: str, limit: int | None = None) -> str:
 
 
 def show_percent(value: Rate) -> str:
-    from ..letters.context import percent_text
+    from ..letters.context import shown_percent
 
-    return percent_text(value) or "n/a"
+    return shown_percent(value) or "n/a"
 
 
 def mark(judgement: str | None, higher: str = HIGHER_MARK, lower: str = LOWER_MARK) -> str:

@@ -53,20 +53,29 @@ def _text_properties(size: int, bold: bool = False) -> str:
             '</a:defRPr></a:pPr><a:endParaRPr lang="en-GB"/></a:p></c:txPr>')
 
 
-def _series(index: int, name: str, column: str, categories: list[str], values: list[int | None], fill: str) -> str:
+_LABEL_SHOWN = ('<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>' + _text_properties(TEXT_SIZE, bold=True)
+                + '<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
+                '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>')
+
+
+def _series(index: int, name: str, column: str, categories: list[str], values: list[int | None], fill: str,
+            texts: list[str]) -> str:
     points = "".join(f'<c:pt idx="{i}"><c:v>{value / 100:.2f}</c:v></c:pt>'
                      for i, value in enumerate(values) if value is not None)
     labels = "".join(f'<c:pt idx="{i}"><c:v>{escape(text)}</c:v></c:pt>' for i, text in enumerate(categories))
     rows = f"$A$2:$A${len(categories) + 1}"
+    # A bar whose letter says "over 99%" (or "under 1%") is labelled so: a number format of that text alone,
+    # for that bar; every other bar shows its whole percentage.
+    own = "".join(f'<c:dLbl><c:idx val="{i}"/><c:numFmt formatCode="&quot;{escape(text)}&quot;" sourceLinked="0"/>'
+                  f'{_LABEL_SHOWN}</c:dLbl>'
+                  for i, (value, text) in enumerate(zip(values, texts)) if value is not None and text != f"{value}%")
     return (
         f'<c:ser><c:idx val="{index}"/><c:order val="{index}"/>'
         f'<c:tx><c:strRef><c:f>{MARKER}!${column}$1</c:f><c:strCache><c:ptCount val="1"/>'
         f'<c:pt idx="0"><c:v>{escape(name)}</c:v></c:pt></c:strCache></c:strRef></c:tx>'
         f'<c:spPr>{fill}<a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill></a:ln></c:spPr>'
         '<c:invertIfNegative val="0"/>'
-        '<c:dLbls><c:numFmt formatCode="0%" sourceLinked="0"/><c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
-        f'{_text_properties(TEXT_SIZE, bold=True)}<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/>'
-        '<c:showCatName val="0"/><c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
+        f'<c:dLbls>{own}<c:numFmt formatCode="0%" sourceLinked="0"/>{_LABEL_SHOWN}</c:dLbls>'
         f'<c:cat><c:strRef><c:f>{MARKER}!{rows}</c:f><c:strCache><c:ptCount val="{len(categories)}"/>{labels}'
         '</c:strCache></c:strRef></c:cat>'
         f'<c:val><c:numRef><c:f>{MARKER}!${column}$2:${column}${len(categories) + 1}</c:f><c:numCache>'
@@ -90,8 +99,10 @@ def chart_xml(chart: dict[str, Any], workbook: str | None = None) -> bytes:
     solid = f'<a:solidFill><a:srgbClr val="{YOURS_COLOUR}"/></a:solidFill>'
     hatched = ('<a:pattFill prst="wdUpDiag"><a:fgClr><a:srgbClr val="000000"/></a:fgClr>'
                '<a:bgClr><a:srgbClr val="FFFFFF"/></a:bgClr></a:pattFill>')
-    series = (_series(0, "Your authority", "B", categories, [r["yours_percent"] for r in rows], solid)
-              + _series(1, "Similar authorities", "C", categories, [r["average_percent"] for r in rows], hatched))
+    series = (_series(0, "Your authority", "B", categories, [r["yours_percent"] for r in rows], solid,
+                      [r["yours"] for r in rows])
+              + _series(1, "Similar authorities", "C", categories, [r["average_percent"] for r in rows], hatched,
+                        [r["average"] for r in rows]))
     axis_line = '<c:spPr><a:ln w="9525"><a:solidFill><a:srgbClr val="000000"/></a:solidFill></a:ln></c:spPr>'
     xml = (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<c:chartSpace {_NAMESPACES}>'

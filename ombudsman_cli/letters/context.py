@@ -20,10 +20,65 @@ from ..years import BusinessYear, long_date
 
 
 def percent_text(value: Rate) -> str:
-    """``13%`` (half up), or an empty string where the rate is undefined."""
+    """``13%`` (half up), or an empty string where the rate is undefined. The seed's rounding, as the 2020
+    letter prints it (99.6% is "100%"); every other reader's text is :func:`shown_percent`."""
     shown = percent(value)
     return "" if shown is None else f"{shown}%"
 
+
+def shown_percent(value: Rate) -> str:
+    """As :func:`percent_text`, except that a rate that is not exactly 100% (or 0%) is never shown as
+    one: "over 99%" ("under 1%"), so that an average of 99.6% does not read as every council complying."""
+    shown = percent(value)
+    if shown is None:
+        return ""
+    if shown == 100 and value != 1:
+        return "over 99%"
+    if shown == 0 and value != 0:
+        return "under 1%"
+    return f"{shown}%"
+
+
+#: Below this many cases a rate's section says its counts in words rather than as a percentage first.
+FEW_FOR_A_PERCENTAGE = 3
+
+
+def _how_many(count: int, total: int) -> tuple[str, str]:
+    """How ``count`` of ``total`` reads, as (the part that names the cases, whether the answer is none):
+    "the one", "both of the 2", "either of the 2", "all 5", "any of the 5", "3 of the 5"."""
+    if total == 1:
+        return "the one", ""
+    if count == 0:
+        return ("either of the 2" if total == 2 else f"any of the {total:,}"), "not"
+    if count == total:
+        return ("both of the 2" if total == 2 else f"all {total:,}"), ""
+    return f"{count:,} of the {total:,}", ""
+
+
+def in_words(section: str, count: int, total: int, subject: str = "your authority") -> str:
+    """A section's counts as a sentence a person would say, about ``subject`` ("your authority" in a
+    letter, "the council" on a page): "We did not uphold either of the 2 complaints we investigated.",
+    "The council complied with our recommendations in the one case we recorded." Empty with no cases."""
+    if total == 0:
+        return ""
+    cases, none = _how_many(count, total)
+    one = total == 1
+    who = subject[:1].upper() + subject[1:]
+    if section == "upheld":
+        complaints = "complaint" if one else "complaints"
+        if one:
+            return f"We {'upheld' if count else 'did not uphold'} the one complaint we investigated."
+        return f"We {'did not uphold' if none else 'upheld'} {cases} {complaints} we investigated."
+    if section == "compliance":
+        recorded = "case we recorded" if one else "cases we recorded"
+        if one:
+            return f"{who} {'complied' if count else 'did not comply'} with our recommendations in the one case we recorded."
+        return f"{who} {'did not comply' if none else 'complied'} with our recommendations in {cases} {recorded}."
+    upheld = "upheld case" if one else "upheld cases"
+    if one:
+        return (f"{who} {'had' if count else 'had not'} put things right before the complaint reached us in the one "
+                f"{upheld}.")
+    return f"{who} {'had not' if none else 'had'} put things right before the complaint reached us in {cases} {upheld}."
 
 
 
@@ -63,9 +118,17 @@ def _rate_section(entry: AuthorityStatistics, section: str) -> dict[str, Any]:
     low, high = interval_texts(entry.interval(name))
     words = {
         "defined": value is not None,
+        # The seed's rounding (the 2020 letter), and the rule everything else follows ("over 99%").
         "percent": percent_text(value),
+        "percent_shown": shown_percent(value),
         "has_average": average is not None,
         "average": percent_text(average),
+        "average_shown": shown_percent(average),
+        # The counts in words, as a letter says them and as a page does; and whether they are too few for a
+        # percentage to lead (the generic letter and the pages then say the words first).
+        "in_words": in_words(section, count, total),
+        "in_words_council": in_words(section, count, total, "the council"),
+        "few": 0 < total < FEW_FOR_A_PERCENTAGE,
         "small": entry.is_small(name),
         "count": count,
         "total": total,
@@ -93,7 +156,7 @@ def _figure(entry: AuthorityStatistics | None, name: str) -> str:
     if entry is None:
         return NO_DATA
     value = entry.rate(name)
-    text = one_decimal(value) if name == "upheld_per_100k" else percent_text(value)
+    text = one_decimal(value) if name == "upheld_per_100k" else shown_percent(value)
     return text or NO_DATA
 
 
@@ -140,11 +203,11 @@ def _chart(entry: AuthorityStatistics, shown: bool) -> dict[str, Any]:
     group = f"similar authorities ({entry.authority.group}s)" if entry.authority.group else "similar authorities"
     for name, label in _TREND_ROWS[:3]:
         value, average = entry.rate(name), entry.average(name)
-        rows.append({"label": label, "yours": percent_text(value) or NO_RATE, "average": percent_text(average) or NO_AVERAGE,
+        rows.append({"label": label, "yours": shown_percent(value) or NO_RATE, "average": shown_percent(average) or NO_AVERAGE,
                      "yours_percent": percent(value), "average_percent": percent(average)})
-        yours = (f"your authority {percent_text(value)}" if value is not None
+        yours = (f"your authority {shown_percent(value)}" if value is not None
                  else f"no rate for your authority, because {_NO_RATE_BECAUSE[name]}")
-        theirs = f"similar authorities {percent_text(average)}" if average is not None else "no average for similar authorities"
+        theirs = f"similar authorities {shown_percent(average)}" if average is not None else "no average for similar authorities"
         sentences.append(f"{label}: {yours}; {theirs}.")
     description = (f"Bar chart comparing your authority with {group} in {entry.year.label}. " + " ".join(sentences))
     # A council with no rate at all gets no chart: bars of the averages alone, and a key naming bars

@@ -15,7 +15,7 @@ from html import escape
 
 from ..comparison import LIMIT_95, LIMIT_998, funnel_limits
 from ..data.values import plural
-from ..letters.context import percent_text
+from ..letters.context import shown_percent
 from ..stats import AuthorityStatistics
 
 #: The rates drawn, with the words for the axis (what the rate is out of) and the plot's title.
@@ -68,13 +68,13 @@ class Funnel:
     def description(self, highlight: FunnelPoint | None = None) -> str:
         above, below = self.counted("higher", "much_higher"), self.counted("lower", "much_lower")
         text = (f"Funnel plot of {plural(len(self.points), self.group)} with a rate, each a dot at its number of "
-                f"{self.out_of} and its rate. The group's average is {percent_text(self.average)}; the 95% and "
+                f"{self.out_of} and its rate. The group's average is {shown_percent(self.average)}; the 95% and "
                 f"99.8% limits narrow around it as the number of cases grows. {above} above the 95% limits "
                 f"({self.counted('much_higher')} above the 99.8% limits), {below} below them "
                 f"({self.counted('much_lower')} below the 99.8% limits), the rest within. Councils with the same "
                 "figures share a dot.")
         if highlight is not None:
-            text += (f" Marked: {highlight.name}, {percent_text(Fraction(highlight.count, highlight.total))} of {highlight.total:,}, "
+            text += (f" Marked: {highlight.name}, {shown_percent(Fraction(highlight.count, highlight.total))} of {highlight.total:,}, "
                      f"{_JUDGED[highlight.judgement or 'expected']}.")
         return text
 

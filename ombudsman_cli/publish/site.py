@@ -38,7 +38,7 @@ from ..errors import SiteProblem
 from ..files import current_umask, sync_folder
 from ..folders import FolderKind, claim
 from ..letters.chart import chart_svg
-from ..letters.context import interval_texts, letter_context, one_decimal, percent_text
+from ..letters.context import interval_texts, letter_context, one_decimal, shown_percent
 from ..letters.manifest import file_sha256
 from ..models import Contact
 from ..naming import file_stems, group_stem
@@ -281,7 +281,7 @@ def _environment(folder: Path) -> Any:
     from jinja2 import FileSystemLoader
 
     environment = sandboxed_environment(autoescape=True, loader=FileSystemLoader(str(folder)))
-    environment.filters["percent"] = lambda value: percent_text(value) or "no rate"
+    environment.filters["percent"] = lambda value: shown_percent(value) or "no rate"
     environment.filters["decimal"] = lambda value: one_decimal(value) or "not available"
     environment.filters["sort_value"] = lambda value: "" if value is None else f"{float(value):.6f}"
     environment.globals["plural"] = plural
@@ -409,14 +409,14 @@ class _PagesWriter:
         council's, which marks ``highlight`` in it) its table's rows."""
         pages = self.by_code
         rows = [] if highlight else [{"name": point.name, "href": f"councils/{pages[point.code].stem}.html" if point.code in pages else None,
-                 "total": point.total, "count": point.count, "rate": percent_text(Fraction(point.count, point.total)),
+                 "total": point.total, "count": point.count, "rate": shown_percent(Fraction(point.count, point.total)),
                  "interval": _interval_text(pages[point.code].entry.interval(funnel.rate)) if point.code in pages else "",
                  "judgement": judgement_text(point.judgement)}
                 for point in sorted(funnel.points, key=lambda p: p.name)]
         marked = next((p for p in funnel.points if p.code == highlight), None)
         return {"rate": funnel.rate, "title": funnel.title, "svg": funnel.svg(identifier, highlight),
                 "description": funnel.description(marked), "out_of": funnel.out_of, "rows": rows,
-                "average": percent_text(funnel.average)}
+                "average": shown_percent(funnel.average)}
 
     def write_council_page(self, page: CouncilPage) -> None:
         entry, figures = page.entry, page.figures
