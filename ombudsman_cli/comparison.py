@@ -9,7 +9,8 @@ A rate of 67% on 6 cases says less than 67% on 600. Two measures, as public heal
   number of cases at its comparison group's average ``p0``, by exact binomial tails
   (:func:`compared_with_average`): ``higher`` if P(X >= x | n, p0) < 0.025 (``much_higher`` if < 0.001),
   ``lower`` if P(X <= x | n, p0) < 0.025 (``much_lower`` if < 0.001), otherwise ``expected``. The 95% and
-  99.8% limits of a funnel plot are the same tails (:func:`funnel_limits`).
+  99.8% limits are the same tails, half a case beyond the last count not judged (:func:`funnel_limits`),
+  or made continuous in the number of cases for drawing (:func:`smooth_funnel_limits`).
 
 Tails are summed in floating point from the term nearest ``x`` outwards; a tail within a hair of 0.025 or
 0.001 is summed again exactly, in fractions, so that a count on a threshold is judged as exact arithmetic
@@ -84,6 +85,40 @@ def funnel_limits(total: int, average: Fraction | float, tail: Fraction = LIMIT_
     high = _first_judged(total, p, tail, upper=True)
     low = total - _first_judged(total, 1 - p, tail, upper=True)  # the other outcome's upper tail
     return max(0.0, (low + 0.5) / total), min(1.0, (high - 0.5) / total)
+
+
+def smooth_funnel_limits(total: int, average: Fraction | float, tail: Fraction = LIMIT_95) -> tuple[float, float]:
+    """The 95% (or, with :data:`LIMIT_998`, 99.8%) funnel limits as rates 0-1, made continuous in the number
+    of cases as Spiegelhalter (2005, Statistics in Medicine 24:1185, appendix A.1.1) and PHE's funnel plots
+    make them: for the quantile ``q`` of the binomial distribution (n = ``total``, p = ``average``), with
+    ``r`` the smallest count whose cumulative probability F(r) reaches ``q``, the limit is
+    (r - alpha) / n where alpha = (F(r) - q) / (F(r) - F(r - 1)). These are the lines a funnel plot draws;
+    the judgements stay the exact tails at the council's own number of cases (:func:`compared_with_average`),
+    and a council judged beyond a limit always lies beyond this line (one at the count just inside a limit
+    may lie on or just beyond it: the line passes between whole counts)."""
+    if total <= 0:
+        raise ValueError(f"a funnel limit needs at least one case, not {total}")
+    p = Fraction(average) if not isinstance(average, Fraction) else average
+    low = _interpolated_quantile(total, p, float(tail))
+    high = _interpolated_quantile(total, p, 1 - float(tail))
+    return max(0.0, low / total), min(1.0, high / total)
+
+
+def _interpolated_quantile(total: int, p: Fraction, quantile: float) -> float:
+    """r - alpha (see :func:`smooth_funnel_limits`): the count at which the binomial distribution's
+    cumulative probability, joined linearly between whole counts, reaches ``quantile``."""
+    def cumulative(count: int) -> float:
+        return 0.0 if count < 0 else lower_tail(count, total, p)
+
+    q = float(p)
+    guess = min(total, max(0, round(q * total + NormalDist().inv_cdf(quantile) * math.sqrt(total * q * (1 - q)))))
+    while guess > 0 and cumulative(guess - 1) >= quantile:
+        guess -= 1
+    while guess < total and cumulative(guess) < quantile:
+        guess += 1
+    at, before = cumulative(guess), cumulative(guess - 1)
+    alpha = (at - quantile) / (at - before) if at > before else 0.0
+    return guess - alpha
 
 
 def _first_judged(total: int, p: Fraction, tail: Fraction, upper: bool) -> int:

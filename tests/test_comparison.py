@@ -303,7 +303,7 @@ def test_each_group_page_has_a_funnel_plot_and_a_table_for_each_rate_equal_to_an
     beyond = {(r["upheld"], r["investigated"]) for r in districts
               if r["investigated"] and r["uphold_rate_vs_average"] not in (None, EXPECTED)}
     wide = uphold.split("</svg>")[0]
-    assert beyond and wide.count('fill="#0b0c0c" stroke="#0b0c0c"') == len(beyond)
+    assert beyond and wide.count('fill="#0b0c0c" stroke="#0b0c0c"') == len(beyond) + 1  # and the legend's
     assert "<title" in wide and "<desc" in wide and "share a dot" in wide
 
 
@@ -356,3 +356,90 @@ def test_the_sites_downloads_carry_the_intervals_and_judgements_of_stats(nationa
             assert as_csv[code][f"{name}_vs_average"] == (judgement or "")
             checked += 1
     assert checked == 3 * len(expected)
+
+
+# -- issue 33: funnel limits drawn as smooth curves ------------------------------------------------------
+
+def spiegelhalter_limit(n: int, p: Fraction, quantile: Fraction) -> Fraction:
+    """Spiegelhalter (2005), appendix A.1.1, in exact arithmetic: r the smallest count with F(r) >= q,
+    alpha = (F(r) - q) / (F(r) - F(r - 1)), the limit (r - alpha) / n."""
+    def cumulative(r: int) -> Fraction:
+        return sum((math.comb(n, k) * p**k * (1 - p) ** (n - k) for k in range(0, r + 1)), Fraction(0))
+
+    r = next(r for r in range(n + 1) if cumulative(r) >= quantile)
+    at, before = cumulative(r), (cumulative(r - 1) if r > 0 else Fraction(0))
+    return (r - (at - quantile) / (at - before)) / n
+
+
+def test_smooth_limits_are_spiegelhalters_interpolation_of_the_exact_binomial_limits():
+    from ombudsman_cli.comparison import smooth_funnel_limits
+
+    for p in (Fraction(46, 100), Fraction(99, 100), Fraction(13, 100), Fraction(1, 2)):
+        for n in (1, 2, 5, 6, 7, 12, 40):
+            for tail in (Fraction(1, 40), Fraction(1, 1000)):
+                low, high = smooth_funnel_limits(n, p, tail)
+                assert low == pytest.approx(float(max(0, spiegelhalter_limit(n, p, tail))), abs=1e-9), (n, p, tail)
+                assert high == pytest.approx(float(min(1, spiegelhalter_limit(n, p, 1 - tail))), abs=1e-9), (n, p)
+
+
+def test_the_smooth_upper_limit_no_longer_zigzags_where_the_stepped_one_did():
+    """At an average of 46% the stepped upper 95% limit rises from 90% to 93% over 5 to 7 cases, then falls
+    to 81% at 8 (the issue saw the same at other averages); the drawn one moves by a few points at most."""
+    from ombudsman_cli.comparison import smooth_funnel_limits
+
+    p = Fraction(46, 100)
+    stepped = [funnel_limits(n, p)[1] for n in (5, 6, 7, 8)]
+    assert stepped[0] < stepped[1] < stepped[2] and stepped[2] - stepped[3] > 0.1  # the zigzag
+    smooth = [smooth_funnel_limits(n, p)[1] for n in range(5, 40)]
+    assert max(abs(b - a) for a, b in zip(smooth, smooth[1:])) < 0.04
+
+
+def test_every_council_judged_beyond_a_limit_lies_beyond_the_drawn_line():
+    from ombudsman_cli.comparison import smooth_funnel_limits
+
+    chance = random.Random(33)
+    averages = [Fraction(chance.randint(1, 999), 1000) for _ in range(10)] + [Fraction(99, 100), Fraction(46, 100)]
+    for p in averages:
+        for n in (1, 2, 3, 5, 8, 13, 30, 75, 200):
+            limits = {tail: smooth_funnel_limits(n, p, tail) for tail in (Fraction(1, 40), Fraction(1, 1000))}
+            for x in range(n + 1):
+                judged = compared_with_average(x, n, p)
+                for tail, words in ((Fraction(1, 40), (HIGHER, MUCH_HIGHER)), (Fraction(1, 1000), (MUCH_HIGHER,))):
+                    if judged in words:
+                        assert x / n > limits[tail][1], (x, n, p, tail)
+                for tail, words in ((Fraction(1, 40), (LOWER, MUCH_LOWER)), (Fraction(1, 1000), (MUCH_LOWER,))):
+                    if judged in words:
+                        assert x / n < limits[tail][0], (x, n, p, tail)
+
+
+def test_each_filled_dot_on_a_plot_is_outside_its_drawn_95_percent_line_and_the_plot_has_a_legend(national_site):
+    """On every group page's wide drawing: each filled dot lies beyond the dashed (95%) curve at its x."""
+    import re
+
+    site, _ = national_site
+    checked = 0
+    for page in sorted((site / "groups").glob("*.html")):
+        for svg in re.findall(r'<svg[^>]*chart--wide[^>]*>.*?</svg>', page.read_text(encoding="utf-8"), re.S):
+            assert all(words in svg for words in ("The group&#x27;s average", "95% limits", "99.8% limits",
+                                                  "Beyond the 95% limits", "Within them"))
+            assert re.search(r'rotate\(-90\)"[^>]*>% (upheld|complied with|remedied)<', svg)
+            lines = re.findall(r'<polyline points="([^"]+)"[^>]*stroke-dasharray="6 4"', svg)
+            assert len(lines) == 2  # the 95% limits, below and above
+            curves = [[tuple(map(float, point.split(","))) for point in line.split()] for line in lines]
+            average_y = float(re.search(r'<line x1="[\d.]+" y1="([\d.]+)" x2="[\d.]+" y2="[\d.]+" stroke="#0b0c0c" '
+                                        r'stroke-width="2"/>', svg).group(1))
+            for cx, cy in re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="4" fill="#0b0c0c"', svg):
+                x, y = float(cx), float(cy)
+                at = [_y_at(curve, x) for curve in curves]
+                # Above the average (a smaller y) the dot must be above the upper curve, and below it below the lower.
+                upper, lower = min(at), max(at)
+                assert (y < upper) if y < average_y else (y > lower), (page.name, x, y, at)
+                checked += 1
+    assert checked >= 3  # the national export has councils beyond their limits
+
+
+def _y_at(curve: list[tuple[float, float]], x: float) -> float:
+    for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+        if x0 <= x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y0
+    return curve[-1][1]

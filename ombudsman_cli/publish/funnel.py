@@ -1,6 +1,6 @@
 """Funnel plots for the site: each council of a comparison group a dot at (its cases, its rate), the group's
-average as a line, and the 95% and 99.8% limits around it (:func:`~ombudsman_cli.comparison.funnel_limits`),
-which narrow as the cases grow. A dot beyond a limit is a council judged ``higher`` or ``lower`` (or
+average as a line, and the 95% and 99.8% limits around it as smooth curves
+(:func:`~ombudsman_cli.comparison.smooth_funnel_limits`), which narrow as the cases grow, with a legend. A dot beyond a limit is a council judged ``higher`` or ``lower`` (or
 ``much_``) by the same exact tails as every other output; dots beyond are filled, dots within hollow, so
 that nothing is told by colour alone. Inline SVG, with a title and a description that states what it shows;
 the page beside it has a table of the same figures."""
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from html import escape
 
-from ..comparison import LIMIT_95, LIMIT_998, funnel_limits
+from ..comparison import LIMIT_95, LIMIT_998, smooth_funnel_limits
 from ..data.values import plural
 from ..letters.context import shown_percent
 from ..stats import AuthorityStatistics
@@ -24,6 +24,11 @@ FUNNEL_RATES = {
     "compliance_rate": ("Compliance with recommendations", "compliance outcomes"),
     "satisfactory_remedy_rate": ("Satisfactory remedy provided by the council", "upheld decisions"),
 }
+#: The rate's axis, in words.
+_RATE_AXIS = {"uphold_rate": "% upheld", "compliance_rate": "% complied with", "satisfactory_remedy_rate": "% remedied"}
+#: The legend's entries: what each line and dot means (a mark drawn by ``_legend``).
+_LEGEND = (("average", "The group's average"), ("95", "95% limits"), ("998", "99.8% limits"),
+           ("beyond", "Beyond the 95% limits"), ("within", "Within them"))
 _TEXT = 16  # the body size, at the drawing's own scale
 
 
@@ -102,7 +107,7 @@ class Funnel:
 
     def _scale(self, narrow: bool) -> tuple[float, float, float, float, float]:
         width, height = _SIZE[narrow]
-        left, right, top, bottom = 52, 12, 12, 64
+        left, right, top, bottom = 76, 12, 12, 64 + _legend_height(narrow)
         return left, width - right, top, height - bottom, self._top
 
     def _xy(self, total: float, rate: float, narrow: bool) -> tuple[float, float]:
@@ -127,9 +132,11 @@ class Funnel:
         parts.append(f'<line x1="{x0}" y1="{y1}" x2="{x1}" y2="{y1}" stroke="#0b0c0c"/>'
                      f'<text x="{(x0 + x1) / 2:.0f}" y="{y1 + 48}" text-anchor="middle" class="chart__label">'
                      f'Number of {escape(self.out_of)}</text>')
+        parts.append(f'<text transform="translate(18 {(y0 + y1) / 2:.0f}) rotate(-90)" text-anchor="middle" '
+                     f'class="chart__label">{escape(_RATE_AXIS[self.rate])}</text>')
         samples = _samples(top)
-        for tail, dash in ((LIMIT_95, "6 4"), (LIMIT_998, "2 3")):
-            limits = [(n, *funnel_limits(n, self.average, tail)) for n in samples]
+        for tail, dash in ((LIMIT_95, _DASHES["95"]), (LIMIT_998, _DASHES["998"])):
+            limits = [(n, *smooth_funnel_limits(n, self.average, tail)) for n in samples]
             for side in (1, 2):
                 points = " ".join("{:.1f},{:.1f}".format(*self._xy(n, limit[side - 1], narrow))
                                   for n, *limit in limits)
@@ -143,6 +150,7 @@ class Funnel:
             beyond = point.judgement not in (None, "expected")
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{"#0b0c0c" if beyond else "#ffffff"}" '
                          'stroke="#0b0c0c" stroke-width="1.2"/>')
+        parts.append(_legend(x0, y1 + 64, narrow))
         return "".join(parts)
 
     def _marker(self, point: FunnelPoint, narrow: bool) -> str:
@@ -156,7 +164,35 @@ class Funnel:
                 f'paint-order="stroke" stroke="#ffffff" stroke-width="4">{escape(_short(point.name))}</text>')
 
 
-_SIZE = {False: (680, 380), True: (320, 320)}
+_DASHES = {"95": "6 4", "998": "2 3"}
+_LEGEND_ROW = 24
+#: Legend entries a row: three then two on the wide drawing, one a row on the narrow one.
+_LEGEND_ROWS = {False: ((0, 1, 2), (3, 4)), True: ((0,), (1,), (2,), (3,), (4,))}
+
+
+def _legend_height(narrow: bool) -> int:
+    return len(_LEGEND_ROWS[narrow]) * _LEGEND_ROW + 8
+
+
+def _legend(x: float, y: float, narrow: bool) -> str:
+    """What each line and dot means, under the plot: a mark and its words, as the page's text says."""
+    parts = []
+    for row, entries in enumerate(_LEGEND_ROWS[narrow]):
+        for column, index in enumerate(entries):
+            kind, words = _LEGEND[index]
+            left, middle = x - 60 + column * 210, y + row * _LEGEND_ROW + 12
+            if kind in ("beyond", "within"):
+                mark = (f'<circle cx="{left + 14}" cy="{middle}" r="4" fill="{"#0b0c0c" if kind == "beyond" else "#ffffff"}" '
+                        'stroke="#0b0c0c" stroke-width="1.2"/>')
+            else:
+                style = ('stroke="#0b0c0c" stroke-width="2"' if kind == "average"
+                         else f'stroke="#505a5f" stroke-width="1.5" stroke-dasharray="{_DASHES[kind]}"')
+                mark = f'<line x1="{left}" y1="{middle}" x2="{left + 28}" y2="{middle}" {style}/>'
+            parts.append(f'{mark}<text x="{left + 36}" y="{middle + 5}" class="chart__legend">{escape(words)}</text>')
+    return "".join(parts)
+
+
+_SIZE = {False: (680, 380 + _legend_height(False)), True: (320, 320 + _legend_height(True))}
 _JUDGED = {"expected": "within the range expected by chance", "higher": "above the 95% limit",
            "much_higher": "above the 99.8% limit", "lower": "below the 95% limit", "much_lower": "below the 99.8% limit"}
 
