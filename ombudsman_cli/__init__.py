@@ -56,6 +56,7 @@ _EXPORTS = {
     "wilson_interval": "comparison",
     "compared_with_average": "comparison",
     "funnel_limits": "comparison",
+    "smooth_funnel_limits": "comparison",
     "read_published": "revisions",
     "compare_published": "revisions",
     "MethodNote": "models",
