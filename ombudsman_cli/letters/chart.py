@@ -234,29 +234,42 @@ def series_percentages(part_xml: bytes) -> list[list[int | None]]:
     return found
 
 
-def chart_svg(chart: dict[str, Any], identifier: str = "chart") -> str:
+def chart_svg(chart: dict[str, Any], identifier: str = "chart", public: bool = False) -> str:
     """The same chart for a web page: inline SVG with a title and a description (every figure in words),
     solid bars for the council and hatched ones for the average, each labelled with its figure, so that
     nothing is told by colour alone. ``identifier`` keeps the ids unique on the page.
 
     Two drawings, of which the page's stylesheet shows one: labels beside the bars on a wide screen, and
     above them on a narrow one, drawn at the width of a phone so that their text keeps the body's size
-    (SVG text scales with its drawing; a wide chart squeezed onto a phone would have 7-pixel labels)."""
-    return _svg(chart, identifier, narrow=False) + _svg(chart, f"{identifier}-narrow", narrow=True)
+    (SVG text scales with its drawing; a wide chart squeezed onto a phone would have 7-pixel labels).
+
+    ``public``: in the public page's words ("This council", "Similar councils", the council's name in the
+    description) rather than the letter's ("Your authority")."""
+    return (_svg(chart, identifier, narrow=False, public=public)
+            + _svg(chart, f"{identifier}-narrow", narrow=True, public=public))
+
+
+#: The chart's words in a letter, and on the public page.
+_VOICES = {False: {"yours": "Your authority", "similar": "Similar authorities", "no_rate": NO_RATE_NOTE,
+                   "title": "title", "description": "description"},
+           True: {"yours": "This council", "similar": "Similar councils", "no_rate": " (no rate for this council)",
+                  "title": "public_title", "description": "public_description"}}
 
 
 _SVG_TEXT = 16  # pixels at the drawing's own scale: the body size
 _LINE = 20
 
 
-def _svg(chart: dict[str, Any], identifier: str, narrow: bool) -> str:
+def _svg(chart: dict[str, Any], identifier: str, narrow: bool, public: bool = False) -> str:
     rows = chart["rows"]
+    voice = _VOICES[public]
     bar_height, gap = 22, 18
     if narrow:
         width, label_width, bar_width, wrap = 300, 0, 220, 30  # about 233 pixels wide at a 320-pixel screen: text over 12
     else:
         width, label_width, bar_width, wrap = 680, 280, 320, 30
-    labels = [textwrap.wrap(row["label"] + ("" if row["yours_percent"] is not None else NO_RATE_NOTE), wrap)
+    labels = [textwrap.wrap((row["label"].replace("the authority", "the council") if public else row["label"])
+                            + ("" if row["yours_percent"] is not None else voice["no_rate"]), wrap)
               for row in rows]
     bars_x = 0 if narrow else label_width
     body = []
@@ -286,17 +299,17 @@ def _svg(chart: dict[str, Any], identifier: str, narrow: bool) -> str:
         y += max(2 * bar_height, 0 if narrow else _LINE * len(lines)) + gap
     legend = y + 4
     body.append(f'<rect x="{bars_x}" y="{legend}" width="16" height="16" fill="#{YOURS_COLOUR}" stroke="#0b0c0c"/>'
-                f'<text x="{bars_x + 22}" y="{legend + 14}" class="chart__legend">Your authority</text>'
+                f'<text x="{bars_x + 22}" y="{legend + 14}" class="chart__legend">{voice["yours"]}</text>'
                 f'<rect x="{bars_x + 150}" y="{legend}" width="16" height="16" fill="url(#{identifier}-hatch)" '
                 f'stroke="#0b0c0c"/><text x="{bars_x + 172}" y="{legend + 14}" class="chart__legend">'
-                'Similar authorities</text>')
+                f'{voice["similar"]}</text>')
     height = legend + 26
     return "".join([
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart--{"narrow" if narrow else "wide"}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{identifier}-title {identifier}-description" '
         f'focusable="false" font-size="{_SVG_TEXT}">',
-        f'<title id="{identifier}-title">{escape(chart["title"])}</title>',
-        f'<desc id="{identifier}-description">{escape(chart["description"])}</desc>',
+        f'<title id="{identifier}-title">{escape(chart[voice["title"]])}</title>',
+        f'<desc id="{identifier}-description">{escape(chart[voice["description"]])}</desc>',
         f'<defs><pattern id="{identifier}-hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="6" height="6" fill="#ffffff"/>'
         '<line x1="0" y1="0" x2="0" y2="6" stroke="#0b0c0c" stroke-width="2"/></pattern></defs>',

@@ -199,22 +199,34 @@ _NO_RATE_BECAUSE = {
 def _chart(entry: AuthorityStatistics, shown: bool) -> dict[str, Any]:
     """The chart of the three rates beside the averages, its figures as a table, and a description
     that states every figure (the chart's text alternative)."""
-    rows, sentences = [], []
-    group = f"similar authorities ({entry.authority.group}s)" if entry.authority.group else "similar authorities"
+    rows = []
     for name, label in _TREND_ROWS[:3]:
         value, average = entry.rate(name), entry.average(name)
         rows.append({"label": label, "yours": shown_percent(value) or NO_RATE, "average": shown_percent(average) or NO_AVERAGE,
                      "yours_percent": percent(value), "average_percent": percent(average)})
-        yours = (f"your authority {shown_percent(value)}" if value is not None
-                 else f"no rate for your authority, because {_NO_RATE_BECAUSE[name]}")
-        theirs = f"similar authorities {shown_percent(average)}" if average is not None else "no average for similar authorities"
-        sentences.append(f"{label}: {yours}; {theirs}.")
-    description = (f"Bar chart comparing your authority with {group} in {entry.year.label}. " + " ".join(sentences))
     # A council with no rate at all gets no chart: bars of the averages alone, and a key naming bars
     # that are not there, would say nothing about it.
     has_rates = any(row["yours_percent"] is not None for row in rows)
     return {"shown": shown and has_rates, "title": "Your authority beside similar authorities", "rows": rows,
-            "description": description}
+            "description": _chart_description(entry, "your authority", "similar authorities"),
+            # The same chart on the public page, in the page's words (the council, similar councils).
+            "public_title": f"{entry.authority.name} beside similar councils",
+            "public_description": _chart_description(entry, entry.authority.name, "similar councils")}
+
+
+def _chart_description(entry: AuthorityStatistics, council: str, similar: str) -> str:
+    """The chart's text alternative, stating every figure, about ``council`` and its ``similar`` ones."""
+    group = f"{similar} ({entry.authority.group}s)" if entry.authority.group else similar
+    sentences = []
+    for name, label in _TREND_ROWS[:3]:
+        value, average = entry.rate(name), entry.average(name)
+        if similar != "similar authorities":
+            label = label.replace("the authority", "the council")
+        yours = (f"{council} {shown_percent(value)}" if value is not None
+                 else f"no rate for {council}, because {_NO_RATE_BECAUSE[name]}")
+        theirs = f"{similar} {shown_percent(average)}" if average is not None else f"no average for {similar}"
+        sentences.append(f"{label}: {yours}; {theirs}.")
+    return f"Bar chart comparing {council} with {group} in {entry.year.label}. " + " ".join(sentences)
 
 
 def letter_context(

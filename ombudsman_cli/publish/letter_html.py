@@ -50,7 +50,9 @@ def converted_letter(letter: Path | bytes, fast: bool = True) -> str:
     data = letter if isinstance(letter, bytes) else letter.read_bytes()
     with _parsing(fast):
         result = mammoth.convert_to_html(io.BytesIO(_prepared(data, fast)), style_map=STYLE_MAP)
-    return accessible_tables(result.value)
+    # A tab lays out a line in Word ("Our reference: AR2021/...", tab, the date at the right margin); on a
+    # page each part goes on a line of its own, as a narrow screen needs.
+    return accessible_tables(result.value).replace("\t", "<br>")
 
 
 def with_chart(html: str, chart: str) -> str:

@@ -425,7 +425,7 @@ class _PagesWriter:
                     for funnel in self.funnels.get(group, []) if any(p.code == entry.authority.code for p in funnel.points)]
         _render(self.environment, "council.html", self.staging / "councils" / f"{page.stem}.html", root="../",
                 page="council", **self.common, council=entry.authority, figures=figures, counts=entry.counts,
-                chart=chart_svg(figures["chart"], "rates-chart"), letter_html=page.letter_html,
+                chart=chart_svg(figures["chart"], "rates-chart", public=True), letter_html=page.letter_html,
                 word=_link(page.word), pdf=_link(page.pdf), note=page.note,
                 small=[n for n in RATE_NAMES if entry.is_small(n)], funnels=compared,
                 group_href=f"groups/{group_stem(group)}.html" if group in self.funnels else None,
