@@ -281,9 +281,9 @@ def test_each_group_page_has_a_funnel_plot_and_a_table_for_each_rate_equal_to_an
     for name, (count_field, total_field) in COMPARED.items():
         assert f'id="{name}"' in page
         table = page.split(f'id="{name}-caption"')[1].split("</table>")[0]
-        rows = re.findall(r'<tr><th scope="row"><a href="[^"]+">([^<]+)</a></th><td class="numeric">(\d+)</td>'
-                          r'<td class="numeric">(\d+)%</td><td class="numeric">(\d+)% to (\d+)%</td><td>([^<]+)</td></tr>',
-                          table)
+        rows = re.findall(r'<tr><th scope="row"><a href="[^"]+">([^<]+)</a></th><td class="numeric"[^>]*>(\d+)</td>'
+                          r'<td class="numeric"[^>]*>(\d+)%</td><td class="numeric"[^>]*>(\d+)% to (\d+)%</td>'
+                          r'<td class="judgement"[^>]*>([^<]+)</td></tr>', table)
         with_cases = [r for r in districts if r[total_field]]
         assert len(rows) == len(with_cases)
         by_name = {r["authority"]: r for r in with_cases}
@@ -443,3 +443,26 @@ def _y_at(curve: list[tuple[float, float]], x: float) -> float:
         if x0 <= x <= x1:
             return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y0
     return curve[-1][1]
+
+
+def test_a_funnel_plot_says_in_words_how_many_councils_lie_beyond_its_limits():
+    """Issue 33: "0 above the 95% limits (0 above the 99.8% limits)" read as a table, not a sentence."""
+    from ombudsman_cli.publish.funnel import Funnel, FunnelPoint
+
+    def funnel(*judgements: str | None) -> Funnel:
+        points = [FunnelPoint(f"E0{i}", f"Council {i}", 1, 2, judged) for i, judged in enumerate(judgements)]
+        return Funnel("District Council", "uphold_rate", Fraction(1, 2), points)
+
+    nothing = funnel(EXPECTED, EXPECTED).description()
+    assert ("No council is above the 95% limits; no council is below the 95% limits; the rest are within."
+            in nothing)
+    one_each = funnel(HIGHER, MUCH_LOWER, EXPECTED).description()
+    assert ("1 council is above the 95% limits, but within the 99.8% limits; 1 council is below the 95% limits, "
+            "and below the 99.8% limits too; the rest are within." in one_each)
+    several = funnel(HIGHER, MUCH_HIGHER, HIGHER, LOWER, LOWER, MUCH_LOWER, MUCH_LOWER, MUCH_LOWER).description()
+    assert ("3 councils are above the 95% limits, 1 of them above the 99.8% limits too; 5 councils are below the "
+            "95% limits, 3 of them below the 99.8% limits too;" in several)
+    assert ("2 councils are above the 95% limits, none of them above the 99.8% limits; 2 councils are below the "
+            "95% limits, all of them below the 99.8% limits too;"
+            in funnel(HIGHER, HIGHER, MUCH_LOWER, MUCH_LOWER).description())
+    assert "Funnel plot of 2 District Councils with a rate" in nothing

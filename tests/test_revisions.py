@@ -100,8 +100,8 @@ def test_the_site_publishes_the_revisions_and_links_them_from_each_changed_counc
     page = (out / "revisions.html").read_text()
     assert "first.json" in page and "Revisions to the figures for 2019/20" in page
     bassetlaw = page.split('id="E07000171"')[1].split("</table>")[0]
-    assert "<th scope=\"row\">Upheld</th><td class=\"numeric\">2</td><td class=\"numeric\">3</td>" in bassetlaw
-    assert "<th scope=\"row\">Uphold rate</th><td class=\"numeric\">66.7%</td><td class=\"numeric\">100.0%</td>" in bassetlaw
+    assert "<th scope=\"row\">Upheld</th><td class=\"numeric\" data-label=\"Published\">2</td><td class=\"numeric\" data-label=\"Now\">3</td>" in bassetlaw
+    assert "<th scope=\"row\">Uphold rate</th><td class=\"numeric\" data-label=\"Published\">66.7%</td><td class=\"numeric\" data-label=\"Now\">100.0%</td>" in bassetlaw
     assert 'id="district-council"' in page  # the group's average, once
     council = (out / "councils" / "bassetlaw-district-council.html").read_text()
     assert 'href="../revisions.html#E07000171"' in council

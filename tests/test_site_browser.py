@@ -272,20 +272,71 @@ def test_funnel_plots_pass_axe_core_and_their_text_is_readable(national_site, br
         assert sizes and min(sizes) >= 11, (page, min(sizes))
 
 
-@pytest.mark.parametrize("width", list(WIDTHS))
-def test_the_revisions_page_passes_axe_core(site, browser, tmp_path, width):
-    """Issue 20: the site built again on corrected figures, against its first build's download."""
+@pytest.fixture(scope="module")
+def revised_site(site, tmp_path_factory) -> Path:
+    """The site built again on corrected figures, against its first build's download."""
     from click.testing import CliRunner
 
+    folder = tmp_path_factory.mktemp("revised")
     data = site / "data" / "ombudsman-2020.json"
     first = json.loads(data.read_text())
     code, record = next(iter(first["authorities"].items()))
     record["upheld"] = (record["upheld"] or 0) + 1  # as if a decision had been corrected since
-    (tmp_path / "first.json").write_text(json.dumps(first))
-    out = tmp_path / "site"
+    (folder / "first.json").write_text(json.dumps(first))
+    out = folder / "site"
     result = CliRunner().invoke(cli, ["site", "--decisions", str(site.parent / "d.csv"), "--year", "2020", "--out",
-                                      str(out), "--letters", str(tmp_path / "none"), "--published",
-                                      str(tmp_path / "first.json")])
+                                      str(out), "--letters", str(folder / "none"), "--published",
+                                      str(folder / "first.json")])
     assert result.exit_code == 0, result.output
     assert f'id="{code}"' in (out / "revisions.html").read_text()
-    assert violations(browser, (out / "revisions.html").as_uri(), WIDTHS[width]) == []
+    return out
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_the_revisions_page_passes_axe_core(revised_site, browser, width):
+    """Issue 20."""
+    assert violations(browser, (revised_site / "revisions.html").as_uri(), WIDTHS[width]) == []
+
+
+# Each cell of every table in view, and what it says whole: none cut off, none beyond the page's edge, none in
+# a region scrolled out of sight. A heading hidden for screen readers (its card says it) is left out; its
+# words are checked as each cell's label instead.
+CELLS_OUT_OF_VIEW = """
+const width = document.documentElement.clientWidth;
+const hidden = c => { const head = c.closest('thead'); return head && getComputedStyle(head).position === 'absolute'; };
+return Array.from(document.querySelectorAll('main table th, main table td'))
+  .filter(c => c.offsetParent && !hidden(c))
+  .filter(c => { const r = c.getBoundingClientRect();
+    return r.left < -1 || r.right > width + 1 || c.scrollWidth > c.clientWidth + 1; })
+  .map(c => (c.closest('table').querySelector('caption') || {}).textContent + ': ' + c.textContent.trim());
+"""
+# On a phone, each card's figure carries its column's heading as its label.
+UNLABELLED_CELLS = """
+return Array.from(document.querySelectorAll('main table')).filter(t => t.rows[0].cells.length > 2)
+  .flatMap(t => { const headings = Array.from(t.tHead.rows[0].cells).map(h => h.textContent.trim());
+    return Array.from(t.tBodies[0].rows).flatMap(r => Array.from(r.cells).map((c, i) => [c, headings[i]])); })
+  .filter(([c, heading]) => c.tagName === 'TD' && !getComputedStyle(c, '::before').content.includes(heading))
+  .map(([c, heading]) => heading + ': ' + c.textContent.trim());
+"""
+
+
+@pytest.mark.parametrize("width", [375, 320])
+def test_on_a_phone_every_column_of_every_table_is_in_view(site, national_site, revised_site, browser, width):
+    """Issue 33: at 375 pixels the group pages showed Council, Detailed investigations and Rate, the interval
+    and the judgement off screen, and the home page's averages were cut at "Comp…"."""
+    from selenium.webdriver.common.by import By
+
+    pages = [national_site / page for page in ("index.html", "groups/district-council.html",
+                                                "groups/county-council.html", "councils/bassetlaw-district-council.html",
+                                                "data.html")]
+    pages += [site / "councils" / "bassetlaw-district-council.html", site / "councils" / "kent-county-council.html",
+              revised_site / "revisions.html"]
+    browser.set_window_size(width, 900)
+    for page in pages:
+        browser.get(page.as_uri())
+        for folded in browser.find_elements(By.CSS_SELECTOR, "details"):
+            browser.execute_script("arguments[0].open = true;", folded)  # the letter's tables too
+        assert browser.find_elements(By.CSS_SELECTOR, "main table"), page
+        assert browser.execute_script(CELLS_OUT_OF_VIEW) == [], (page.name, width)
+        assert browser.execute_script(UNLABELLED_CELLS) == [], (page.name, width)
+        assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")

@@ -32,6 +32,19 @@ _LEGEND = (("average", "The group's average"), ("95", "95% limits"), ("998", "99
 _TEXT = 16  # the body size, at the drawing's own scale
 
 
+
+def _beyond_limits(count: int, far: int, side: str) -> str:
+    """How many councils lie beyond the 95% limits on one side, and how many of those beyond the 99.8%, as a
+    sentence says it ("no council is above ...", "1 council is below ..., but within the 99.8% limits")."""
+    if count == 0:
+        return f"no council is {side} the 95% limits"
+    if count == 1:
+        return f"1 council is {side} the 95% limits, " + (f"and {side} the 99.8% limits too" if far
+                                                          else "but within the 99.8% limits")
+    beyond = {0: "none of them", count: "all of them"}.get(far, f"{far:,} of them")
+    return f"{count:,} councils are {side} the 95% limits, {beyond} {side} the 99.8% limits{' too' if far else ''}"
+
+
 @dataclass(frozen=True)
 class FunnelPoint:
     code: str
@@ -74,10 +87,10 @@ class Funnel:
         above, below = self.counted("higher", "much_higher"), self.counted("lower", "much_lower")
         text = (f"Funnel plot of {plural(len(self.points), self.group)} with a rate, each a dot at its number of "
                 f"{self.out_of} and its rate. The group's average is {shown_percent(self.average)}; the 95% and "
-                f"99.8% limits narrow around it as the number of cases grows. {above} above the 95% limits "
-                f"({self.counted('much_higher')} above the 99.8% limits), {below} below them "
-                f"({self.counted('much_lower')} below the 99.8% limits), the rest within. Councils with the same "
-                "figures share a dot.")
+                f"99.8% limits narrow around it as the number of cases grows. "
+                f"{_beyond_limits(above, self.counted('much_higher'), 'above').capitalize()}; "
+                f"{_beyond_limits(below, self.counted('much_lower'), 'below')}; the rest are within. Councils with "
+                "the same figures share a dot.")
         if highlight is not None:
             text += (f" Marked: {highlight.name}, {shown_percent(Fraction(highlight.count, highlight.total))} of {highlight.total:,}, "
                      f"{_JUDGED[highlight.judgement or 'expected']}.")

@@ -224,7 +224,8 @@ def _parsed(data: bytes, namespace_mapping: tuple[tuple[str, str], ...]) -> Any:
 
 def accessible_tables(html: str) -> str:
     """Each table with a caption (the heading above it, for screen readers), header cells scoped to their
-    column, the first cell of each body row a header scoped to its row, in a region that scrolls."""
+    column, the first cell of each body row a header scoped to its row, in a region that scrolls; a table of
+    more than two columns marked to be shown as cards on a phone, each cell labelled with its heading."""
     from lxml import html as lxml_html
 
     if "<table" not in html:
@@ -252,4 +253,15 @@ def accessible_tables(html: str) -> str:
             if first is not None and first.tag == "td" and parent is not None and parent.tag != "thead":
                 first.tag = "th"
                 first.set("scope", "row")
+        # On a phone a table of more than two columns is a list of cards, each figure labelled with its column's
+        # heading (the site's stylesheet), as the page's own tables are.
+        header = next(table.iter("thead"), None)
+        headings = [cell.text_content().strip() for cell in header.iter("th", "td")] if header is not None else []
+        if len(headings) > 2:
+            table.set("class", "table--cards")
+            for body in table.iter("tbody"):
+                for row in body.iter("tr"):
+                    for cell, heading in zip(row, headings):
+                        if cell.tag == "td":
+                            cell.set("data-label", heading)
     return "".join(lxml_html.tostring(child, encoding="unicode") for child in fragment)
