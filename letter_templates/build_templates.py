@@ -231,7 +231,7 @@ def _footer(document: docx.Document) -> None:
     _field(pages, "NUMPAGES", "1")
 
 
-def _new_document() -> docx.Document:
+def _new_document(year_specific: bool) -> docx.Document:
     document = docx.Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -247,7 +247,8 @@ def _new_document() -> docx.Document:
     for name, size in (("Heading 1", 16), ("Heading 2", 13)):
         heading = styles[name]
         _set_font(heading, size, bold=True, colour=RGBColor(0, 0, 0))
-        heading.paragraph_format.space_before = Pt(12)
+        # The generic letter's statistics fit as few pages as they can: a little less space above a heading.
+        heading.paragraph_format.space_before = Pt(12 if year_specific else 10)
         heading.paragraph_format.space_after = Pt(4)
         heading.paragraph_format.keep_with_next = True
     title = styles["Title"]
@@ -487,7 +488,7 @@ def _table(document: docx.Document, caption: str, description: str, header: list
     margins = OxmlElement("w:tblCellMar")
     for side in ("top", "bottom"):
         margin = OxmlElement(f"w:{side}")
-        margin.set(qn("w:w"), "40")
+        margin.set(qn("w:w"), "20")  # a point above and below each row's text: the tables stay compact
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
     properties.append(margins)
@@ -543,7 +544,7 @@ def _chart(document: docx.Document) -> None:
     relationship = document.part.relate_to(part, RELATIONSHIP)
     paragraph = document.add_paragraph()
     paragraph.paragraph_format.keep_with_next = True
-    width, height = int(TEXT_WIDTH), int(Cm(5.2))
+    width, height = int(TEXT_WIDTH), int(Cm(4.2))
     drawing = parse_xml(
         f'<w:r {nsdecls("w", "wp", "a", "r")}><w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0">'
         f'<wp:extent cx="{width}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/>'
@@ -558,10 +559,12 @@ def _chart(document: docx.Document) -> None:
 def _more_statistics(document: docx.Document) -> None:
     """What councils ask for beyond the 2020 letter: rate per residents, a chart, trend, breakdowns.
 
-    Laid out as pages with a subject each, because LibreOffice does not keep a heading with a chart below
-    it, nor a long chain of kept blocks: the statistics page ends with the rate per residents; the chart
-    and the three-year table start the next page; the decisions by outcome and by service area follow as
-    one kept block, on that page if they fit, else on a page of their own, never split."""
+    Laid out in kept blocks, each on one page, that follow one another on as few pages as they need (a page
+    is left only when the next block does not fit in what remains of it): the three-year table, which most
+    often fits under the statistics; the chart with its heading, table and key; the decisions by outcome
+    with their total and the decisions by service area, kept together (on the last page, a short table of
+    service areas alone would leave it nearly empty). No longer chain is kept together, since LibreOffice
+    breaks a chain longer than a page anywhere, and a block that ends on a table it may split."""
     document.add_paragraph("Upheld decisions per 100,000 residents", style="Heading 2")
     _tag(document, "if per_100k.defined")
     _kept(document.add_paragraph(
@@ -575,43 +578,39 @@ def _more_statistics(document: docx.Document) -> None:
     _kept(document.add_paragraph("A rate per 100,000 residents is not available: we have no population for your "
                                  "authority."), last=True)
     _tag(document, "endif")
-    _tag(document, "if chart.shown")
-    heading = document.add_paragraph("Your authority beside similar authorities", style="Heading 2")
-    heading.paragraph_format.page_break_before = True
-    heading.paragraph_format.space_before = Pt(0)
-    _chart(document)
-    # The chart's key, directly under it, in the order of its bars (the chart itself has no legend).
-    _kept(document.add_paragraph("Solid dark bars show your authority; hatched bars show the average of similar "
-                                 "authorities."))
-    _table(document, "Your authority beside similar authorities",
-           "The three rates for your authority and the average of similar authorities, as in the chart above.",
-           ["Statistic", "Your authority", "Similar authorities"],
-           ["{{ row.label }}", "{{ row.yours }}", "{{ row.average }}"],
-           "for row in chart.rows", [8.0, 4.0, 4.0], figures={1, 2})
-    _tag(document, "endif")
     _tag(document, "if trend.shown")
-    # The three-year table opens the page when there is no chart.
-    _tag(document, "if chart.shown")
     document.add_paragraph("Your figures over three years", style="Heading 2")
-    _tag(document, "else")
-    heading = document.add_paragraph("Your figures over three years", style="Heading 2")
-    heading.paragraph_format.page_break_before = True
-    heading.paragraph_format.space_before = Pt(0)
-    _tag(document, "endif")
     _table(document, "Your figures over three years",
            "Each statistic for this year and the two years before; a dash where there was no figure.",
-           ["Statistic", "This year ({{ trend.this_year }})", "Last year ({{ trend.last_year }})",
-            "The year before ({{ trend.year_before }})"],
+           ["Statistic", "{{ trend.this_year }}", "{{ trend.last_year }}", "{{ trend.year_before }}"],
            ["{{ row.label }}", "{{ row.this_year }}", "{{ row.last_year }}", "{{ row.year_before }}"],
-           "for row in trend.rows", [7.0, 3.0, 3.0, 3.0], figures={1, 2, 3})
+           "for row in trend.rows", [9.4, 2.2, 2.2, 2.2], figures={1, 2, 3})
     # Under the table, any change of method within its years ([[notes]] in the config).
-    _kept(document.add_paragraph("A dash means there was no figure for that year.{% for note in trend.notes %} "
-                                 "{{ note }}{% endfor %}"), last=True)
+    dash = _kept(document.add_paragraph("A dash means there was no figure for that year.{% for note in trend.notes %} "
+                                        "{{ note }}{% endfor %}"), last=True)
+    dash.paragraph_format.space_before = Pt(4)  # type: ignore[attr-defined]
+    _tag(document, "endif")
+    # The chart's figures, then the chart, then its key: a kept block that ends on a paragraph, so that
+    # LibreOffice keeps it whole (a block ending on a table it may split between rows) and then lets the next
+    # block follow on the same page.
+    _tag(document, "if chart.shown")
+    document.add_paragraph("Your authority beside similar authorities", style="Heading 2")
+    _table(document, "Your authority beside similar authorities",
+           "The three rates for your authority and the average of similar authorities, as in the chart below.",
+           ["Statistic", "Your authority", "Similar authorities"],
+           ["{{ row.label }}", "{{ row.yours }}", "{{ row.average }}"],
+           "for row in chart.rows", [9.4, 3.0, 3.6], figures={1, 2})
+    _chart(document)
+    # The chart's key, directly under it, in the order of its bars (the chart itself has no legend).
+    _kept(document.add_paragraph("Solid bars: your authority; hatched bars: similar authorities' average."),
+          last=True)
     _tag(document, "endif")
     document.add_paragraph("Decisions by outcome", style="Heading 2")
     _table(document, "Decisions by outcome", "The number of decisions we made about your authority, by outcome.",
            ["Outcome", "Decisions"], ["{{ row.outcome }}", "{{ row.decisions }}"],
            "for row in outcomes", [12.0, 4.0], figures={1})
+    # Kept with the decisions by service area after it: one block, so that the last page never holds a short
+    # table of service areas alone.
     total = _kept(document.add_paragraph("In all, {{ decisions }} for the period between {{ period_between }}."))
     total.paragraph_format.space_before = Pt(4)  # type: ignore[attr-defined]
     _tag(document, "if categories.shown")
@@ -659,7 +658,7 @@ def _reference_and_date(document: docx.Document) -> None:
 
 
 def build(year_specific: bool) -> docx.Document:
-    document = _new_document()
+    document = _new_document(year_specific)
     if year_specific:
         letterhead = document.add_paragraph(style="Title")
         letterhead.add_run("Local Government & Social Care ")

@@ -104,8 +104,9 @@ def chart_of(content: bytes) -> tuple[list[str], list[dict[int, str]], str]:
 def test_generic_letter_has_trend_table_breakdowns_rate_per_residents_and_chart(records, register):
     entry = compute_statistics(records, register, BusinessYear(2021)).find(BASSETLAW)
     text, tables = letter_text(entry)
-    figures, trend, outcomes = tables[0], tables[1], tables[2]
-    assert trend[0] == ["Statistic", "This year (2020/21)", "Last year (2019/20)", "The year before (2018/19)"]
+    # Issue 33: the three-year table first (under the statistics), then the chart with its table of figures.
+    trend, figures, outcomes = tables[0], tables[1], tables[2]
+    assert trend[0] == ["Statistic", "2020/21", "2019/20", "2018/19"]
     assert trend[1] == ["Complaints upheld", "0%", "67%", "100%"]
     assert trend[2] == ["Compliance with recommendations", "100%", "0%", "–"]
     per_100k_now = one_decimal(Fraction(0))
@@ -148,7 +149,8 @@ def test_no_chart_leaves_it_out(records, register):
         assert b"<c:chart " not in package.read("word/document.xml")  # no drawing in the body
     # Adur 2019/20: 1 upheld of 8 = 12.5%, shown as 13% (half up) on its bar as in its words; the
     # districts: Bassetlaw 2 of 3, Adur 1 of 8, Aylesbury Vale 1 of 1: 4 of 12 = 33%.
-    assert tables[0][1] == ["Complaints upheld", "13%", "33%"]
+    figures = next(table for table in tables if table[0] == ["Statistic", "Your authority", "Similar authorities"])
+    assert figures[1] == ["Complaints upheld", "13%", "33%"]
     _, (yours, average), _ = chart_of(render_generic(entry))
     assert yours[0] == "0.13" and average[0] == "0.33"
     assert "We upheld 1 complaint about your authority: 1.6 for every 100,000 residents." in with_chart

@@ -107,7 +107,7 @@ def test_every_table_has_named_headers_a_caption_and_a_description(statistics):
 
 def test_figures_are_right_aligned_and_tables_keep_with_their_heading(statistics):
     document = docx.Document(io.BytesIO(render(statistics, BASSETLAW)))
-    trend = document.tables[1]
+    trend = next(table for table in document.tables if table.rows[0].cells[1].text == "2019/20")
     for row in trend.rows:
         assert [c.paragraphs[0].alignment for c in row.cells[1:]] == [2, 2, 2]  # WD_ALIGN_PARAGRAPH.RIGHT
         assert row.cells[0].paragraphs[0].paragraph_format.keep_with_next
@@ -146,9 +146,12 @@ def test_the_chart_has_no_legend_and_its_key_is_directly_under_it_in_the_order_o
     chart = ".//{http://schemas.openxmlformats.org/drawingml/2006/chart}chart"
     at = next(i for i, block in enumerate(blocks) if block.find(chart) is not None)
     key = "".join(t.text for t in blocks[at + 1].iter(f"{W}t"))
-    assert key == "Solid dark bars show your authority; hatched bars show the average of similar authorities."
+    assert key == "Solid bars: your authority; hatched bars: similar authorities' average."
     assert key.index("your authority") < key.index("similar authorities")  # the bars' order: the council first
-    assert blocks[at + 2].tag == f"{W}tbl"  # then the same figures as a table
+    # The same figures as a table, between the heading and the chart (issue 33: the block then ends on the
+    # key, a paragraph, which LibreOffice keeps whole with the heading).
+    assert blocks[at - 1].tag == f"{W}tbl"
+    assert "".join(t.text for t in blocks[at - 2].iter(f"{W}t")) == "Your authority beside similar authorities"
     assert blocks[at + 1].find(f"{W}pPr/{W}pStyle") is None  # body text, not a caption
 
 
@@ -415,10 +418,48 @@ def test_pdfs_are_the_same_bytes_on_every_run(pdf_letters):
 
 
 @pytest.mark.libreoffice
+def chart_lines(pdf: Path) -> list[str]:
+    """The lines of text LibreOffice drew for the chart: between the key's heading's table and the key."""
+    from xml.etree import ElementTree
+
+    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-q", "-stdout", str(pdf)], capture_output=True, text=True,
+                         check=True).stdout
+    lines = [" ".join("".join(e.itertext()).split()) for e in ElementTree.fromstring(xml).iter("text")]
+    heading = lines.index("Your authority beside similar authorities")
+    key = next(i for i in range(heading, len(lines)) if lines[i].startswith("Solid bars: your authority"))
+    table_end = max(i for i in range(heading, key) if lines[i] == "Satisfactory remedy provided by the authority")
+    return lines[table_end + 3:key]  # after the table's last row: its label, the council's figure, the average
+
+
+@pytest.mark.libreoffice
+def test_the_chart_has_a_scale_and_its_labels_and_figures_each_on_as_few_lines_as_they_need(pdf_letters):
+    """Issue 33: the chart gets an axis (0% to 100% in quarters); a bar's figure ("over 99%") is never set on
+    two lines; the remedy's label (with its note, the longest) takes two lines, not three."""
+    for name in ("bassetlaw-district-council", "kent-county-council", "ashfield-district-council"):
+        lines = chart_lines(pdf_letters[0] / f"{name}.pdf")
+        assert "|0%|25%|50%|75%|100%|" in "|" + "|".join(lines) + "|", (name, lines)  # the scale, in order
+        assert "over" not in lines and "under" not in lines, lines  # "over 99%" whole, if there
+        remedy = [line for line in lines if not re.fullmatch(r"(over |under )?\d+%|no rate", line)
+                  and not line.startswith(("Complaints upheld", "Compliance with"))]
+        assert " ".join(remedy).startswith("Satisfactory remedy provided by the") and len(remedy) <= 2, (name, remedy)
+    # Bassetlaw 2020/21: the district average of compliance is 99.6%, said "over 99%" on its bar.
+    assert "over 99%" in chart_lines(pdf_letters[0] / "bassetlaw-district-council.pdf")
+
+
+def test_the_chart_part_draws_its_scale(statistics):
+    chart = etree.fromstring(parts(render(statistics, BASSETLAW))["word/charts/chart1.xml"])
+    c = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+    axis = chart.find(f".//{c}valAx")
+    assert axis.find(f"{c}delete").get("val") == "0" and axis.find(f"{c}axPos").get("val") == "b"
+    assert axis.find(f"{c}majorUnit").get("val") == "0.25" and axis.find(f"{c}majorGridlines") is not None
+    assert axis.find(f"{c}numFmt").get("formatCode") == "0%"
+    assert axis.find(f"{c}scaling/{c}min").get("val") == "0"
+
+
 def test_the_chart_is_vector_graphics_with_its_figures_in_the_pdf(pdf_letters):
     path = pdf_letters[0] / "bassetlaw-district-council.pdf"
-    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
-    assert "Your authority Similar authorities" in text or "Similar authorities Your authority" in text
+    lines = chart_lines(path)
+    assert "41%" in lines and "100%" in lines  # the bars' figures are text: Bassetlaw 0% (41%), 100% (over 99%)
     with pikepdf.open(path) as pdf:
         images = [name for page in pdf.pages for name in page.get_images()]
     assert images == []  # drawn with lines and fills, not a picture
@@ -457,6 +498,41 @@ def test_a_council_with_many_service_areas_still_fits_in_five_pages_with_nothing
     with pikepdf.open(tmp_path / "out" / "kent-county-council.pdf") as pdf:
         assert len(pdf.pages) <= 5
     assert page_flow.problems(tmp_path / "out" / "kent-county-council.pdf", "Kent County Council") == []
+
+
+@pytest.mark.libreoffice
+def test_the_generic_letters_statistics_take_as_few_pages_as_they_need(pdf_letters):
+    """Issue 33: Bassetlaw's 2021 letter (16 decisions) ran to five pages, two of its three statistics pages
+    half empty: the statistics now fill two pages, and page_flow finds no page left while the next block
+    would have fitted on it."""
+    with pikepdf.open(pdf_letters[0] / "bassetlaw-district-council.pdf") as pdf:
+        assert len(pdf.pages) == 4
+    found = page_flow.pages(pdf_letters[0] / "bassetlaw-district-council.pdf")
+    assert found[2].lines[0] == "Bassetlaw District Council" and found[3].fill > 0.5
+
+
+@pytest.mark.libreoffice
+def test_page_flow_finds_a_page_left_while_the_next_block_would_have_fitted(tmp_path, runner, monkeypatch):
+    """The rule checks what it says: the template with a page break before the three-year table, as the old
+    one had before its chart (Bassetlaw's statistics page then ends a third of a page early), breaks it."""
+    monkeypatch.chdir(ROOT)
+    with zipfile.ZipFile(GENERIC) as source:
+        members = {name: source.read(name) for name in source.namelist()}
+    body = members["word/document.xml"].decode()
+    heading = body.index(">Your figures over three years<")
+    start = body.rindex("<w:pPr>", 0, heading) + len("<w:pPr>")
+    style_end = body.index("/>", start) + 2  # the paragraph's style comes first, then its page break
+    members["word/document.xml"] = (body[:style_end] + "<w:pageBreakBefore/>" + body[style_end:]).encode()
+    broken = tmp_path / "broken.docx"
+    with zipfile.ZipFile(broken, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in members.items():
+            target.writestr(name, content)
+    result = runner.invoke(cli, ["letters", "--year", "2021", "--authority", "Bassetlaw", "--template", str(broken),
+                                 "--pdf", "--out", str(tmp_path / "out"), "--letter-date", "2021-07-21"])
+    assert result.exit_code == 0, result.output
+    said = page_flow.problems(tmp_path / "out" / "bassetlaw-district-council.pdf", "Bassetlaw District Council")
+    assert any(problem.startswith("page 3 is left with") and "'Your figures over three years'" in problem
+               for problem in said), said
 
 
 @pytest.mark.parametrize("name, authority", [

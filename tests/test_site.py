@@ -159,7 +159,7 @@ def test_the_letter_as_html_keeps_its_tables_accessible(built):
     chart = '<svg role="img"><title>Your authority beside similar authorities</title></svg>'
     with_chart = letter_as_html(generic, chart)
     assert with_chart == letter_as_html(generic, chart, fast=False)
-    key = "Solid dark bars show your authority"
+    key = "Solid bars: your authority"
     assert f'<figure class="figure">{chart}</figure><p>{key}' in with_chart
     assert "ombudsman-chart" not in html and "ombudsman-chart" not in with_chart
 

@@ -33,10 +33,12 @@ WORKBOOK_RELATIONSHIP = "http://schemas.openxmlformats.org/officeDocument/2006/r
 WORKBOOK_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YOURS_COLOUR = "1D3D6E"  # dark blue: 11:1 against white
 TEXT_SIZE = 1200  # hundredths of a point: the letter's body text, not a smaller caption size
+AXIS_TEXT_SIZE = 1000  # the scale's figures, as the tables' text
+GRID_COLOUR = "BFBFBF"  # light grey: a guide to the eye that does not compete with the bars
 # The bars' area, as fractions of the chart, the same in every letter: left to itself, the plot shrinks beside
 # a long label, and a 100% bar is shorter in one letter than in the next.
 PLOT_LAYOUT = ('<c:layout><c:manualLayout><c:layoutTarget val="inner"/><c:xMode val="edge"/><c:yMode val="edge"/>'
-               '<c:x val="0.42"/><c:y val="0.03"/><c:w val="0.5"/><c:h val="0.94"/></c:manualLayout></c:layout>')
+               '<c:x val="0.42"/><c:y val="0.02"/><c:w val="0.5"/><c:h val="0.8"/></c:manualLayout></c:layout>')
 FONT = "Arial"
 NO_RATE_NOTE = " (no rate for your authority)"
 
@@ -47,13 +49,15 @@ _NAMESPACES = (
 )
 
 
-def _text_properties(size: int, bold: bool = False) -> str:
-    return (f'<c:txPr><a:bodyPr/><a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="{int(bold)}">'
+def _text_properties(size: int, bold: bool = False, wrap: bool = True) -> str:
+    body = "<a:bodyPr/>" if wrap else '<a:bodyPr wrap="none"/>'
+    return (f'<c:txPr>{body}<a:lstStyle/><a:p><a:pPr><a:defRPr sz="{size}" b="{int(bold)}">'
             f'<a:solidFill><a:srgbClr val="000000"/></a:solidFill><a:latin typeface="{FONT}"/><a:cs typeface="{FONT}"/>'
             '</a:defRPr></a:pPr><a:endParaRPr lang="en-GB"/></a:p></c:txPr>')
 
 
-_LABEL_SHOWN = ('<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>' + _text_properties(TEXT_SIZE, bold=True)
+# A bar's figure stays on one line (LibreOffice would set "over 99%" on two).
+_LABEL_SHOWN = ('<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>' + _text_properties(TEXT_SIZE, bold=True, wrap=False)
                 + '<c:dLblPos val="outEnd"/><c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/>'
                 '<c:showSerName val="0"/><c:showPercent val="0"/><c:showBubbleSize val="0"/>')
 
@@ -110,17 +114,22 @@ def chart_xml(chart: dict[str, Any], workbook: str | None = None) -> bytes:
         '<c:chart><c:autoTitleDeleted val="1"/><c:plotArea>' + PLOT_LAYOUT +
         '<c:barChart><c:barDir val="bar"/><c:grouping val="clustered"/><c:varyColors val="0"/>'
         f'{series}<c:gapWidth val="50"/><c:axId val="501"/><c:axId val="502"/></c:barChart>'
-        # Categories top to bottom in the letter's order; the values axis is not drawn (every bar has
-        # its figure) and runs past 100% so that a full bar's label has room.
+        # Categories top to bottom in the letter's order; the values axis along the bottom, 0% to 100% in
+        # quarters with light grid lines, running on past 100% (unlabelled) so that a full bar's figure has
+        # room.
         '<c:catAx><c:axId val="501"/><c:scaling><c:orientation val="maxMin"/></c:scaling><c:delete val="0"/>'
         '<c:axPos val="l"/><c:numFmt formatCode="General" sourceLinked="0"/><c:majorTickMark val="none"/>'
         f'<c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>{axis_line}{_text_properties(TEXT_SIZE)}'
         '<c:crossAx val="502"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/>'
         '<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
         '<c:valAx><c:axId val="502"/><c:scaling><c:orientation val="minMax"/><c:max val="1.15"/><c:min val="0"/>'
-        '</c:scaling><c:delete val="1"/><c:axPos val="t"/><c:numFmt formatCode="0%" sourceLinked="0"/>'
-        '<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="none"/>'
-        '<c:crossAx val="501"/><c:crosses val="max"/><c:crossBetween val="between"/></c:valAx>'
+        '</c:scaling><c:delete val="0"/><c:axPos val="b"/>'
+        f'<c:majorGridlines><c:spPr><a:ln w="6350"><a:solidFill><a:srgbClr val="{GRID_COLOUR}"/></a:solidFill>'
+        '</a:ln></c:spPr></c:majorGridlines><c:numFmt formatCode="0%" sourceLinked="0"/>'
+        '<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
+        f'{axis_line}{_text_properties(AXIS_TEXT_SIZE)}'
+        '<c:crossAx val="501"/><c:crosses val="max"/><c:crossBetween val="between"/><c:majorUnit val="0.25"/>'
+        '</c:valAx>'
         '<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr></c:plotArea>'
         '<c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart>'
         '<c:spPr><a:solidFill><a:srgbClr val="FFFFFF"/></a:solidFill><a:ln><a:noFill/></a:ln></c:spPr>'
