@@ -602,3 +602,33 @@ def test_a_letter_file_changed_since_it_was_made_is_left_off_its_page_with_a_not
     result = runner.invoke(cli, ["site", "--year", "2020", "--out", "site", "--format", "json"])
     assert result.exit_code == 0 and any(note.startswith(f"{pdf_changed['pdf']} is missing or changed")
                                          for note in json.loads(result.stdout)["notes"])
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_the_pages_chart_has_a_scale_its_bars_are_measured_against(narrow):
+    """Issue 33: the chart gets an axis, on the page as in the letter: 0% to 100% in quarters, each bar as long
+    as its rate along it, and the remedy's label (with its note, the longest) on two lines beside the bars."""
+    import re
+
+    from ombudsman_cli.letters.chart import chart_svg
+
+    rows = [{"label": "Complaints upheld", "yours": "40%", "average": "over 99%", "yours_percent": 40, "average_percent": 100},
+            {"label": "Compliance with recommendations", "yours": "75%", "average": "50%", "yours_percent": 75,
+             "average_percent": 50},
+            {"label": "Satisfactory remedy provided by the authority", "yours": "no rate", "average": "15%",
+             "yours_percent": None, "average_percent": 15}]
+    chart = {"rows": rows, "title": "t", "description": "d", "public_title": "t", "public_description": "d"}
+    wide, phone = re.findall(r"<svg .*?</svg>", chart_svg(chart, public=True), re.S)
+    svg = phone if narrow else wide
+    ticks = {text: float(x) for x, text in re.findall(r'<text x="([\d.]+)"[^>]*class="chart__scale">([^<]+)</text>', svg)}
+    assert list(ticks) == ["0%", "25%", "50%", "75%", "100%"]
+    zero, full = ticks["0%"], ticks["100%"]
+    assert [ticks[t] for t in ("25%", "50%", "75%")] == pytest.approx([zero + (full - zero) * q / 4 for q in (1, 2, 3)],
+                                                                     abs=0.5)
+    bars = [(float(x), float(w)) for x, w in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="19"', svg)]
+    # By hand: 40% and 100%, 75% and 50%, then only the average's 15% (no bar for no rate).
+    assert [(x, round(w / (full - zero) * 100)) for x, w in bars] == [(zero, 40), (zero, 100), (zero, 75), (zero, 50),
+                                                                      (zero, 15)]
+    if not narrow:
+        remedy = re.findall(r"<tspan[^>]*>([^<]+)</tspan>", svg)[-2:]
+        assert " ".join(remedy) == "Satisfactory remedy provided by the council (no rate for this council)"

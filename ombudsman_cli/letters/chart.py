@@ -274,14 +274,15 @@ def _svg(chart: dict[str, Any], identifier: str, narrow: bool, public: bool = Fa
     voice = _VOICES[public]
     bar_height, gap = 22, 18
     if narrow:
-        width, label_width, bar_width, wrap = 300, 0, 220, 30  # about 233 pixels wide at a 320-pixel screen: text over 12
+        width, label_width, bar_width, wrap = 300, 0, 210, 30  # about 233 pixels wide at a 320-pixel screen: text over 12
     else:
-        width, label_width, bar_width, wrap = 680, 280, 320, 30
+        width, label_width, bar_width, wrap = 680, 320, 280, 36  # the longest label on two lines
     labels = [textwrap.wrap((row["label"].replace("the authority", "the council") if public else row["label"])
                             + ("" if row["yours_percent"] is not None else voice["no_rate"]), wrap)
               for row in rows]
-    bars_x = 0 if narrow else label_width
+    bars_x = 14 if narrow else label_width  # on a phone, room for the scale's "0%" centred under the bars' start
     body = []
+    bar_tops = []
     y = 8
     for row, lines in zip(rows, labels):
         if narrow:  # the label on lines of its own, the bars under it, full width
@@ -294,6 +295,7 @@ def _svg(chart: dict[str, Any], identifier: str, narrow: bool, public: bool = Fa
             body.append('<text text-anchor="end" class="chart__label">' + "".join(
                 f'<tspan x="{label_width - 10}" y="{first + _LINE * n:.0f}">{escape(line)}</tspan>'
                 for n, line in enumerate(lines)) + "</text>")
+        bar_tops.append(y)
         for offset, (value, style, text) in enumerate((
             (row["yours_percent"], f'fill="#{YOURS_COLOUR}"', row["yours"]),
             (row["average_percent"], f'fill="url(#{identifier}-hatch)"', row["average"]),
@@ -306,6 +308,20 @@ def _svg(chart: dict[str, Any], identifier: str, narrow: bool, public: bool = Fa
             body.append(f'<text x="{bars_x + length + 6:.1f}" y="{top + bar_height - 7}" class="chart__figure">'
                         f'{escape(text)}</text>')
         y += max(2 * bar_height, 0 if narrow else _LINE * len(lines)) + gap
+    # The scale, as the letter's chart has it: 0% to 100% in quarters, light grid lines behind the bars.
+    # On a phone the labels stand above the bars, so the lines run behind each pair of bars only.
+    axis = y - gap + 6
+    spans = [(top - 4, top + 2 * bar_height + 2) for top in bar_tops[:-1]] + [(bar_tops[-1] - 4, axis)] if narrow \
+        else [(8, axis)]
+    body.insert(0, "".join(
+        f'<line x1="{bars_x + bar_width * q / 4:.0f}" y1="{top}" x2="{bars_x + bar_width * q / 4:.0f}" '
+        f'y2="{bottom}" stroke="#{"0b0c0c" if q == 0 else GRID_COLOUR}" '
+        'stroke-width="1"/>' for q in range(5) for top, bottom in spans))
+    body.append(f'<line x1="{bars_x}" y1="{axis}" x2="{bars_x + bar_width}" y2="{axis}" stroke="#0b0c0c" '
+                'stroke-width="1"/>' + "".join(
+                    f'<text x="{bars_x + bar_width * q / 4:.0f}" y="{axis + 18}" text-anchor="middle" '
+                    f'class="chart__scale">{25 * q}%</text>' for q in range(5)))
+    y = axis + 26
     legend = y + 4
     body.append(f'<rect x="{bars_x}" y="{legend}" width="16" height="16" fill="#{YOURS_COLOUR}" stroke="#0b0c0c"/>'
                 f'<text x="{bars_x + 22}" y="{legend + 14}" class="chart__legend">{voice["yours"]}</text>'
