@@ -340,3 +340,24 @@ def test_on_a_phone_every_column_of_every_table_is_in_view(site, national_site, 
         assert browser.execute_script(CELLS_OUT_OF_VIEW) == [], (page.name, width)
         assert browser.execute_script(UNLABELLED_CELLS) == [], (page.name, width)
         assert browser.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
+def test_a_council_page_prints_with_its_headings_kept_with_what_follows(national_site, browser, tmp_path):
+    """Issue 33, looked at as PDF pages: printed, a council's page ended pages with a funnel plot's heading and
+    split its table of outcomes; a heading now stays with what follows it and a council's tables stay whole."""
+    import base64
+
+    from . import page_flow
+
+    browser.set_window_size(*WIDTHS["desktop"])
+    browser.get((national_site / "councils" / "bassetlaw-district-council.html").as_uri())
+    printed = tmp_path / "council.pdf"
+    printed.write_bytes(base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"]))
+    pages = page_flow.pages(printed)
+    assert len(pages) > 1
+    ending = [(page.number, page.lines[-1]) for page in pages if page.headings[-1]]
+    assert ending == []
+    for first, last in (("Decisions by outcome", "Referred back for local resolution"),
+                        ("Over three years", "Upheld decisions per 100,000 residents")):
+        on = [page.number for page in pages for line in page.lines if line.startswith((first, last))]
+        assert len(set(on)) == 1, (first, on)
