@@ -40,6 +40,9 @@ def test_table_output_names_file_and_counts(runner, tmp_path):
     result = runner.invoke(cli, ["check", "--decisions", str(write_csv(tmp_path / "d.csv", as_text(GOOD)))])
     assert result.exit_code == 0
     assert "d.csv" in result.output and "rows: 4" in result.output and "No problems found." in result.output
+    # The outcomes are right-aligned counts, each line ending on its figure (no trailing space for a log).
+    assert [line for line in result.output.splitlines() if line != line.rstrip()] == []
+    assert any(line.startswith("    Upheld") and line.split() == ["Upheld", "2"] for line in result.output.splitlines())
 
 
 def problem_for(runner, tmp_path, rows, header=HEADER):

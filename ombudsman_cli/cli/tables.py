@@ -90,7 +90,7 @@ def print_check(console: Console, summary: dict[str, Any], problems: Sequence[Pr
     ignored = summary.get("ignored_columns")
     if ignored:
         console.print(f"  columns not read: {', '.join(shown(repr(c), 40) for c in ignored)}")
-    outcomes = Table(box=None, show_header=False, padding=(0, 1, 0, 4))
+    outcomes = Table(box=None, show_header=False, padding=(0, 0, 0, 4))  # no trailing space on a line
     outcomes.add_column()
     outcomes.add_column(justify="right")
     for outcome, n in summary["outcomes"].items():
