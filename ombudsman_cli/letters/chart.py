@@ -311,16 +311,19 @@ def _svg(chart: dict[str, Any], identifier: str, narrow: bool, public: bool = Fa
     # The scale, as the letter's chart has it: 0% to 100% in quarters, light grid lines behind the bars.
     # On a phone the labels stand above the bars, so the lines run behind each pair of bars only.
     axis = y - gap + 6
-    spans = [(top - 4, top + 2 * bar_height + 2) for top in bar_tops[:-1]] + [(bar_tops[-1] - 4, axis)] if narrow \
-        else [(8, axis)]
+    ticks = [(25 * q, f"{bars_x + bar_width * q / 4:.0f}") for q in range(5)]
+    if narrow:
+        spans = [(top - 4, top + 2 * bar_height + 2) for top in bar_tops]
+        spans[-1] = (spans[-1][0], axis)
+    else:
+        spans = [(8, axis)]
     body.insert(0, "".join(
-        f'<line x1="{bars_x + bar_width * q / 4:.0f}" y1="{top}" x2="{bars_x + bar_width * q / 4:.0f}" '
-        f'y2="{bottom}" stroke="#{"0b0c0c" if q == 0 else GRID_COLOUR}" '
-        'stroke-width="1"/>' for q in range(5) for top, bottom in spans))
+        f'<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="#{"0b0c0c" if percent == 0 else GRID_COLOUR}" '
+        'stroke-width="1"/>' for percent, x in ticks for top, bottom in spans))
     body.append(f'<line x1="{bars_x}" y1="{axis}" x2="{bars_x + bar_width}" y2="{axis}" stroke="#0b0c0c" '
                 'stroke-width="1"/>' + "".join(
-                    f'<text x="{bars_x + bar_width * q / 4:.0f}" y="{axis + 18}" text-anchor="middle" '
-                    f'class="chart__scale">{25 * q}%</text>' for q in range(5)))
+                    f'<text x="{x}" y="{axis + 18}" text-anchor="middle" class="chart__scale">{percent}%</text>'
+                    for percent, x in ticks))
     y = axis + 26
     legend = y + 4
     body.append(f'<rect x="{bars_x}" y="{legend}" width="16" height="16" fill="#{YOURS_COLOUR}" stroke="#0b0c0c"/>'

@@ -32,7 +32,6 @@ _LEGEND = (("average", "The group's average"), ("95", "95% limits"), ("998", "99
 _TEXT = 16  # the body size, at the drawing's own scale
 
 
-
 def _beyond_limits(count: int, far: int, side: str) -> str:
     """How many councils lie beyond the 95% limits on one side, and how many of those beyond the 99.8%, as a
     sentence says it ("no council is above ...", "1 council is below ..., but within the 99.8% limits")."""
